@@ -1,0 +1,11 @@
+#pragma once
+
+// cascade: Go's errgroup and context on oneTBB. Include this header for the whole API.
+
+#include "cascade/cancel_callback.hpp"
+#include "cascade/cancelled.hpp"
+#include "cascade/canceller.hpp"
+#include "cascade/context.hpp"
+#include "cascade/derived_contexts.hpp"
+#include "cascade/error.hpp"
+#include "cascade/group.hpp"

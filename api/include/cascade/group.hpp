@@ -1,0 +1,90 @@
+#pragma once
+
+#include <utility>
+
+#include "cascade/context.hpp"
+#include "cascade/detail/group_runtime.hpp"
+#include "cascade/error.hpp"
+
+namespace cascade {
+
+// Group runs tasks on oneTBB and reports the first failure (Go's errgroup.Group, with a context
+// tree underneath). The full rules are in docs/semantics.md; in short:
+// - go(f) submits f; f is void(), Error() or std::error_code(), optionally taking
+//   const Context& (the group's context). Any exception f throws, of any type, is a failure;
+//   so is an Error that holds one, and a non-zero error_code (as std::system_error).
+// - wait() waits for every task submitted so far and returns the first failure by completion
+//   (the same Error the task produced); else the context's cause if a task was skipped; else
+//   success.
+// - Tasks not yet started when the context is cancelled are skipped; running tasks are never
+//   interrupted, they observe context().cancelled().
+// Not copyable, not movable. go(), try_go(), cancel() and wait() may be called from any thread
+// and from inside the group's own tasks (except wait(), which would wait for itself); set_limit
+// must not race with go().
+class Group {
+ public:
+  // Like Go's zero Group: failures are recorded but cancel nothing; context() is a new root,
+  // cancelled only by cancel() (and by the destructor).
+  Group() : Group(detail::new_group_state(nullptr)) {}
+
+  // Like errgroup.WithContext: context() is a child of `parent`, cancelled by the first failure
+  // (with that failure as cause), by the parent, by cancel(), and by wait() once all tasks are
+  // done (with a Cancelled cause saying the group finished).
+  explicit Group(const Context& parent) : Group(detail::new_group_state(&parent)) {}
+
+  Group(const Group&) = delete;
+  Group& operator=(const Group&) = delete;
+
+  // Without a completed wait(): cancels the context (the cause says the group was destroyed before
+  // wait()), waits for running tasks, skips queued ones. In every case the context ends cancelled
+  // and detached from its parent. Never throws.
+  ~Group() { detail::end_group(*state_); }
+
+  // The group's context; its copies stay valid after the group is destroyed.
+  const Context& context() const noexcept { return context_; }
+
+  // Submits f. Throws std::invalid_argument for an empty callable, std::logic_error under a limit
+  // of 0, and whatever allocating or moving f throws (then nothing was submitted). At the limit,
+  // the task waits in the group's queue: go() never blocks.
+  template <class F>
+  void go(F&& f) {
+    detail::submit(*state_, detail::make_task(std::forward<F>(f)));
+  }
+
+  // Like go(), but returns false without submitting f when the limit is reached (counting queued
+  // and running tasks), and always false under a limit of 0.
+  template <class F>
+  bool try_go(F&& f) {
+    if (!detail::try_reserve_slot(*state_)) return false;
+    try {
+      detail::submit_reserved(*state_, detail::make_task(std::forward<F>(f)));
+    } catch (...) {
+      detail::unreserve_slot(*state_);
+      throw;
+    }
+    return true;
+  }
+
+  // At most n tasks active at once (from go() until finished or skipped); n < 0: no limit.
+  // Throws std::logic_error while any task is active.
+  void set_limit(int n) { detail::set_limit(*state_, n); }
+
+  // Cancels context() with cause Cancelled, or with `cause` (empty: Cancelled). First cause wins.
+  void cancel() { detail::cancel(*state_, Error()); }
+  void cancel(Error cause) { detail::cancel(*state_, std::move(cause)); }
+
+  // Waits for every task submitted so far, helping to run tasks meanwhile, and returns the result
+  // (see above). May be called again. Throws std::logic_error when called from inside a task of
+  // this group, or of a group nested under it running on the same thread (it would deadlock).
+  // Memory: everything the tasks did happens-before wait() returns.
+  Error wait() { return detail::wait(*state_); }
+
+ private:
+  explicit Group(detail::GroupState* state) noexcept
+      : state_(state), context_(detail::adopt_group_context(*state)) {}
+
+  detail::GroupState* state_;  // owned through context_: it lives in the context node's allocation
+  Context context_;
+};
+
+}  // namespace cascade

@@ -1,0 +1,64 @@
+#include "core/deadline_timer.hpp"
+
+namespace cascade::detail {
+
+DeadlineTimer& DeadlineTimer::instance() {
+  static DeadlineTimer timer;
+  return timer;
+}
+
+DeadlineTimer::Key DeadlineTimer::arm(Clock::time_point deadline, ContextNode& node) {
+  std::lock_guard lock(mutex_);
+  if (!thread_.joinable()) thread_ = std::thread([this] { fire_due_deadlines(); });
+  const Key key{deadline, next_id_++};
+  retain(&node);
+  const bool earliest = entries_.empty() || key < entries_.begin()->first;
+  entries_.emplace(key, &node);
+  if (earliest) wake_.notify_one();
+  return key;
+}
+
+void DeadlineTimer::disarm(const Key& key) noexcept {
+  ContextNode* node = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    const auto entry = entries_.find(key);
+    if (entry == entries_.end()) return;
+    node = entry->second;
+    entries_.erase(entry);
+  }
+  release(node);
+}
+
+void DeadlineTimer::fire_due_deadlines() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (entries_.empty()) {
+      wake_.wait(lock);
+      continue;
+    }
+    const auto first = entries_.begin();
+    if (first->first.first > Clock::now()) {
+      wake_.wait_until(lock, first->first.first);
+      continue;
+    }
+    ContextNode* node = first->second;
+    entries_.erase(first);
+    lock.unlock();
+    node->cancel(Error(), CancelKind::deadline_exceeded);
+    release(node);
+    lock.lock();
+  }
+}
+
+DeadlineTimer::~DeadlineTimer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+  for (const auto& entry : entries_) release(entry.second);
+}
+
+}  // namespace cascade::detail

@@ -1,0 +1,212 @@
+#include "core/group_state.hpp"
+
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "cascade/cancelled.hpp"
+#include "cascade/detail/group_runtime.hpp"
+#include "core/context_access.hpp"
+#include "core/running_tasks.hpp"
+
+namespace cascade::detail {
+namespace {
+
+const Error& group_finished_error() {
+  static const Error error = Error::make(Cancelled("group finished: wait() returned"));
+  return error;
+}
+
+const Error& group_destroyed_error() {
+  static const Error error = Error::make(Cancelled("group destroyed before wait()"));
+  return error;
+}
+
+constexpr std::size_t round_up(std::size_t size, std::size_t alignment) {
+  return (size + alignment - 1) / alignment * alignment;
+}
+
+}  // namespace
+
+// One submitted task: the pool's job, followed in the same storage by the user's callable.
+class GroupState::Task final : public pool::Job {
+ public:
+  explicit Task(GroupState& group) noexcept : Job(group.counter_), group_(group) {}
+
+  static constexpr std::size_t kCallableOffset = round_up(sizeof(pool::Job) + 2 * sizeof(void*), kTaskAlignment);
+  static Task& of(TaskCallable& callable) noexcept {
+    return *static_cast<Task*>(static_cast<void*>(reinterpret_cast<unsigned char*>(&callable) - kCallableOffset));
+  }
+  TaskCallable& callable() noexcept {
+    return *std::launder(reinterpret_cast<TaskCallable*>(reinterpret_cast<unsigned char*>(this) + kCallableOffset));
+  }
+
+  void run() noexcept override { group_.run(*this); }
+
+  Task* next_queued = nullptr;
+
+ private:
+  GroupState& group_;
+};
+
+GroupState::GroupState(ContextNode* parent, bool fail_fast)
+    : ContextNode(parent, std::nullopt, true), fail_fast_(fail_fast) {}
+
+void* GroupState::allocate_task(std::size_t callable_size) {
+  static_assert(sizeof(Task) <= Task::kCallableOffset);
+  return static_cast<unsigned char*>(pool::allocate_job(Task::kCallableOffset + callable_size)) +
+         Task::kCallableOffset;
+}
+
+void GroupState::free_task(void* callable_storage) noexcept {
+  pool::free_job(static_cast<unsigned char*>(callable_storage) - Task::kCallableOffset);
+}
+
+GroupState::Task& GroupState::accept(TaskCallable& callable) noexcept {
+  Task& task = *new (&Task::of(callable)) Task(*this);
+  counter_.add();
+  if (!submitted_since_wait_.load(std::memory_order_relaxed))
+    submitted_since_wait_.store(true, std::memory_order_relaxed);
+  return task;
+}
+
+void GroupState::submit(TaskCallable& callable) {
+  const int limit = limit_.load(std::memory_order_relaxed);
+  if (limit == 0) {
+    callable.destroy();
+    free_task(&callable);
+    throw std::logic_error("cascade::Group::go: the group's limit is 0, so the task could never run");
+  }
+  Task& task = accept(callable);
+  if (limit > 0 && !take_slot_or_queue(task, limit)) return;
+  pool::submit(task);
+}
+
+bool GroupState::take_slot_or_queue(Task& task, int limit) {
+  std::lock_guard lock(slots_mutex_);
+  if (tasks_holding_slots_ < limit) {
+    ++tasks_holding_slots_;
+    return true;
+  }
+  if (queue_tail_ != nullptr)
+    queue_tail_->next_queued = &task;
+  else
+    queue_head_ = &task;
+  queue_tail_ = &task;
+  return false;
+}
+
+bool GroupState::try_reserve_slot() {
+  const int limit = limit_.load(std::memory_order_relaxed);
+  if (limit < 0) return true;
+  std::lock_guard lock(slots_mutex_);
+  if (tasks_holding_slots_ >= limit) return false;
+  ++tasks_holding_slots_;
+  return true;
+}
+
+void GroupState::unreserve_slot() noexcept {
+  if (limit_.load(std::memory_order_relaxed) > 0) release_slot();
+}
+
+void GroupState::submit_reserved(TaskCallable& callable) noexcept { pool::submit(accept(callable)); }
+
+// Hands the freed slot to the oldest queued task, if any. A queued task that starts after the
+// context was cancelled is skipped when it runs, so cancelling drains the queue this way too.
+void GroupState::release_slot() noexcept {
+  Task* next = nullptr;
+  {
+    std::lock_guard lock(slots_mutex_);
+    next = queue_head_;
+    if (next == nullptr) {
+      --tasks_holding_slots_;
+      return;
+    }
+    queue_head_ = next->next_queued;
+    if (queue_head_ == nullptr) queue_tail_ = nullptr;
+  }
+  pool::submit(*next);
+}
+
+void GroupState::set_limit(int limit) {
+  if (!counter_.idle())
+    throw std::logic_error(
+        "cascade::Group::set_limit: tasks are still active; set the limit before go() or after wait()");
+  limit_.store(limit < 0 ? kNoLimit : limit, std::memory_order_relaxed);
+}
+
+void GroupState::run(Task& task) noexcept {
+  TaskCallable& callable = task.callable();
+  if (cancelled.load(std::memory_order_acquire))
+    skipped_.store(true, std::memory_order_relaxed);
+  else
+    run_callable(callable);
+  callable.destroy();
+  if (limit_.load(std::memory_order_relaxed) > 0) release_slot();
+}
+
+void GroupState::run_callable(TaskCallable& callable) noexcept {
+  const RunningTask running(*this);
+  const ContextAccess::Borrowed context(*this);
+  Error failure;
+  try {
+    failure = callable.invoke(context.get());
+  } catch (...) {
+    failure = Error::from_exception(std::current_exception());
+  }
+  if (failure) record_failure(std::move(failure));
+}
+
+void GroupState::record_failure(Error failure) noexcept {
+  int expected = kNoFailure;
+  if (!failure_state_.compare_exchange_strong(expected, kRecordingFailure, std::memory_order_acq_rel))
+    return;
+  first_failure_ = failure;
+  failure_state_.store(kFailureRecorded, std::memory_order_release);
+  if (fail_fast_) cancel(std::move(failure), CancelKind::cancelled);
+}
+
+Error GroupState::wait() {
+  if (RunningTask::on_this_thread(*this))
+    throw std::logic_error(
+        "cascade::Group::wait: called from inside a task of this group (or of a group nested in it, "
+        "on the same thread); it would wait for itself");
+  counter_.wait();
+  submitted_since_wait_.store(false, std::memory_order_relaxed);
+  if (fail_fast_) cancel(group_finished_error(), CancelKind::cancelled);
+  return result();
+}
+
+Error GroupState::result() const {
+  if (failure_state_.load(std::memory_order_acquire) == kFailureRecorded) return first_failure_;
+  if (skipped_.load(std::memory_order_relaxed)) return cause();
+  return Error();
+}
+
+void GroupState::end() noexcept {
+  const bool waited = !submitted_since_wait_.load(std::memory_order_relaxed) && counter_.idle();
+  cancel(waited ? group_finished_error() : group_destroyed_error(), CancelKind::cancelled);
+  counter_.wait();
+}
+
+// The entry points Group's inline code calls (cascade/detail/group_runtime.hpp).
+
+GroupState* new_group_state(const Context* parent) {
+  auto* group = new GroupState(parent != nullptr ? &ContextAccess::node(*parent) : nullptr, parent != nullptr);
+  group->join_tree();
+  return group;
+}
+
+Context adopt_group_context(GroupState& group) noexcept { return ContextAccess::adopt(&group); }
+void end_group(GroupState& group) noexcept { group.end(); }
+void* allocate_task(std::size_t size) { return GroupState::allocate_task(size); }
+void free_task(void* storage) noexcept { GroupState::free_task(storage); }
+void submit(GroupState& group, TaskCallable& task) { group.submit(task); }
+bool try_reserve_slot(GroupState& group) { return group.try_reserve_slot(); }
+void unreserve_slot(GroupState& group) noexcept { group.unreserve_slot(); }
+void submit_reserved(GroupState& group, TaskCallable& task) { group.submit_reserved(task); }
+void set_limit(GroupState& group, int limit) { group.set_limit(limit); }
+void cancel(GroupState& group, Error cause) { group.cancel(std::move(cause), CancelKind::cancelled); }
+Error wait(GroupState& group) { return group.wait(); }
+
+}  // namespace cascade::detail

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <mutex>
+
+#include "cascade/detail/task_callable.hpp"
+#include "cascade/error.hpp"
+#include "core/context_node.hpp"
+#include "pool/task_backend.hpp"
+
+namespace cascade::detail {
+
+// The state machine behind Group. A group *is* its context's node, extended: the node and the
+// group's counters share one allocation, which lives while the Group or any copy of its context
+// does.
+//
+// A task is accepted by submit() (counted from then on: Go's "active"), then, under a limit, may
+// wait in the group's queue for a slot; it is handed to the pool; when the pool runs it, it is
+// skipped if the context is cancelled by then, else its callable runs and a failure is recorded.
+// The first failure (by completion) is kept; in a fail-fast group (Group(parent)) it also cancels
+// the context, with itself as the cause.
+class GroupState final : public ContextNode {
+ public:
+  GroupState(ContextNode* parent, bool fail_fast);
+
+  void submit(TaskCallable& callable);
+  bool try_reserve_slot();
+  void unreserve_slot() noexcept;
+  void submit_reserved(TaskCallable& callable) noexcept;
+  void set_limit(int limit);
+  Error wait();
+  void end() noexcept;
+
+  // Task storage: a Task record followed by the callable.
+  static void* allocate_task(std::size_t callable_size);
+  static void free_task(void* callable_storage) noexcept;
+
+ private:
+  class Task;
+  static constexpr int kNoLimit = -1;
+  enum FailureState : int { kNoFailure, kRecordingFailure, kFailureRecorded };
+
+  Task& accept(TaskCallable& callable) noexcept;
+  bool take_slot_or_queue(Task& task, int limit);
+  void release_slot() noexcept;
+  void run(Task& task) noexcept;
+  void run_callable(TaskCallable& callable) noexcept;
+  void record_failure(Error failure) noexcept;
+  Error result() const;
+
+  pool::CompletionCounter counter_;
+  const bool fail_fast_;
+  std::atomic<int> failure_state_{kNoFailure};
+  Error first_failure_;  // written once, by the thread that moved failure_state_ off kNoFailure
+  std::atomic<bool> skipped_{false};
+  std::atomic<bool> submitted_since_wait_{false};
+  std::atomic<int> limit_{kNoLimit};  // changed only while no task is active
+  std::mutex slots_mutex_;
+  int tasks_holding_slots_ = 0;  // guarded by slots_mutex_, like the queue
+  Task* queue_head_ = nullptr;
+  Task* queue_tail_ = nullptr;
+};
+
+}  // namespace cascade::detail

@@ -1,0 +1,65 @@
+#pragma once
+
+// The one interface between cascade's core and the thread pool that runs its tasks. Only
+// pool/*.cpp include oneTBB: the core sees jobs, storage for jobs, and completion counters.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace cascade::pool {
+
+// Counts a group's unfinished jobs; a thread can wait for it to reach zero while it helps run
+// jobs. Memory: everything a job did before done() happens-before wait() returns. One atomic
+// read-modify-write per add() and per done(); the backend's waitable counter is touched only when
+// the count leaves or reaches zero.
+class CompletionCounter {
+ public:
+  CompletionCounter() noexcept;
+  ~CompletionCounter();
+  CompletionCounter(const CompletionCounter&) = delete;
+  CompletionCounter& operator=(const CompletionCounter&) = delete;
+
+  void add() noexcept;
+  // Counts one job finished; may wake waiters. The counter's owner may be destroyed as soon as
+  // this takes the count to zero.
+  void done() noexcept;
+  // True when no job is counted. A snapshot, for checks; wait() is the only safe way to know that
+  // the last done() has finished touching the counter.
+  bool idle() const noexcept;
+  // Returns once every job counted so far is done, running other jobs on this thread meanwhile.
+  // Cheap when already idle; the owner may destroy the counter after it returns.
+  void wait() noexcept;
+
+ private:
+  std::atomic<std::uint64_t> count_{0};
+  alignas(8) unsigned char waitable_[16];  // the backend's waitable counter: 1 while count_ > 0
+};
+
+// A unit of work the pool runs exactly once. The object lives at the start of storage from
+// allocate_job(); the pool frees that storage after run() returns, then calls counter.done().
+class Job {
+ public:
+  explicit Job(CompletionCounter& counter) noexcept : counter_(counter) {}
+  Job(const Job&) = delete;
+  Job& operator=(const Job&) = delete;
+
+  virtual void run() noexcept = 0;
+  CompletionCounter& counter() const noexcept { return counter_; }
+
+ protected:
+  ~Job() = default;
+
+ private:
+  CompletionCounter& counter_;
+};
+
+// Storage for a Job of `bytes` bytes, aligned to 16. Throws std::bad_alloc.
+void* allocate_job(std::size_t bytes);
+// Frees storage that was never submitted.
+void free_job(void* storage) noexcept;
+// Queues `job` (constructed at the start of its storage) to run on a pool thread; jobs submitted
+// from inside a job run before older ones on that thread (LIFO), others may steal them.
+void submit(Job& job) noexcept;
+
+}  // namespace cascade::pool

@@ -1,0 +1,105 @@
+// The oneTBB backend of pool/task_backend.hpp, on TBB's task layer (tbb::detail::d1): the ABI that
+// every TBB algorithm compiles against, unchanged from 2021.8 to current releases, but not part of
+// the oneTBB specification, which is why nothing outside this file sees it.
+//
+// Why not tbb::task_group: each task_group owns a task_group_context, and binding and tearing
+// down that context is most of the cost of a nested group (docs/design.md). cascade keeps
+// cancellation and errors in its own context tree, so every job shares one isolated TBB context
+// that is never cancelled; a job that should not run is skipped by the core, not by TBB.
+
+#include <new>
+
+#include <oneapi/tbb/detail/_small_object_pool.h>
+#include <oneapi/tbb/detail/_task.h>
+#include <oneapi/tbb/task_group.h>
+
+#include "pool/task_backend.hpp"
+
+namespace cascade::pool {
+namespace {
+
+namespace d1 = tbb::detail::d1;
+namespace r1 = tbb::detail::r1;
+
+d1::task_group_context& shared_context() {
+  // Never destroyed: jobs may still be finishing while static destructors run.
+  static auto* const context = new d1::task_group_context(d1::task_group_context::isolated);
+  return *context;
+}
+
+// The TBB task in front of each job's storage.
+class JobTask final : public d1::task {
+ public:
+  JobTask(d1::small_object_pool* pool, std::size_t bytes) noexcept : pool_(pool), bytes_(bytes) {}
+
+  void* storage() noexcept { return this + 1; }
+  static JobTask& of(void* storage) noexcept { return *(static_cast<JobTask*>(storage) - 1); }
+
+  d1::task* execute(d1::execution_data& data) override { return run_and_free(data); }
+  // TBB calls cancel() instead of execute() only when the shared context is cancelled, which
+  // never happens; the job decides itself whether to run or skip.
+  d1::task* cancel(d1::execution_data& data) override { return run_and_free(data); }
+
+  void free() noexcept {
+    d1::small_object_pool* pool = pool_;
+    const std::size_t bytes = bytes_;
+    this->~JobTask();
+    r1::deallocate(*pool, this, bytes);
+  }
+
+ private:
+  d1::task* run_and_free(d1::execution_data& data) {
+    Job& job = *static_cast<Job*>(storage());
+    job.run();
+    CompletionCounter& counter = job.counter();
+    d1::small_object_pool* pool = pool_;
+    const std::size_t bytes = bytes_;
+    this->~JobTask();
+    r1::deallocate(*pool, this, bytes, data);
+    counter.done();  // last: the group may be destroyed as soon as this returns
+    return nullptr;
+  }
+
+  d1::small_object_pool* pool_;
+  std::size_t bytes_;
+};
+
+d1::wait_context& waitable(unsigned char* storage) noexcept {
+  return *std::launder(reinterpret_cast<d1::wait_context*>(storage));
+}
+
+}  // namespace
+
+static_assert(sizeof(d1::wait_context) <= 16 && alignof(d1::wait_context) <= 8);
+static_assert(sizeof(JobTask) % 16 == 0, "job storage must stay 16-byte aligned");
+
+CompletionCounter::CompletionCounter() noexcept { new (waitable_) d1::wait_context(0); }
+
+CompletionCounter::~CompletionCounter() { waitable(waitable_).~wait_context(); }
+
+void CompletionCounter::add() noexcept {
+  if (count_.fetch_add(1, std::memory_order_relaxed) == 0) waitable(waitable_).reserve();
+}
+
+void CompletionCounter::done() noexcept {
+  if (count_.fetch_sub(1, std::memory_order_acq_rel) == 1) waitable(waitable_).release();
+}
+
+bool CompletionCounter::idle() const noexcept {
+  return count_.load(std::memory_order_acquire) == 0;
+}
+
+void CompletionCounter::wait() noexcept { d1::wait(waitable(waitable_), shared_context()); }
+
+void* allocate_job(std::size_t bytes) {
+  d1::small_object_pool* pool = nullptr;
+  const std::size_t total = sizeof(JobTask) + bytes;
+  void* block = r1::allocate(pool, total);
+  return (new (block) JobTask(pool, total))->storage();
+}
+
+void free_job(void* storage) noexcept { JobTask::of(storage).free(); }
+
+void submit(Job& job) noexcept { d1::spawn(JobTask::of(&job), shared_context()); }
+
+}  // namespace cascade::pool

@@ -1,0 +1,132 @@
+#pragma once
+
+// Helpers shared by the Group suites: tagged failures, readable assertions on Error, a latch
+// whose waits give up instead of hanging, and a high-water mark of active tasks.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "cascade/cascade.hpp"
+#include "support/test_threads.hpp"
+
+namespace cascade::testing {
+
+// How long a test waits for something that takes microseconds when the library works, before
+// it reports a failure instead of hanging.
+inline constexpr std::chrono::seconds kPatience{10};
+
+// The exception tests throw (or wrap in an Error), tagged so a test can tell failures apart.
+class TaskFailure : public std::runtime_error {
+ public:
+  explicit TaskFailure(int id) : std::runtime_error("task failure " + std::to_string(id)), id_(id) {}
+  int id() const noexcept { return id_; }
+
+ private:
+  int id_;
+};
+
+inline Error task_failure(int id) { return Error::make(TaskFailure(id)); }
+
+// The id of the TaskFailure held by `error`, or -1 when it holds something else or nothing.
+inline int failure_id(const Error& error) {
+  const auto* failure = error.as<TaskFailure>();
+  return failure == nullptr ? -1 : failure->id();
+}
+
+inline std::string describe(const Error& error) { return error ? error.message() : "success"; }
+
+inline bool mentions(const Error& error, std::string_view text) {
+  return error && error.message().find(text) != std::string::npos;
+}
+
+inline ::testing::AssertionResult is_success(const Error& error) {
+  if (!error) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "expected success, got \"" << error.message() << '"';
+}
+
+// Identity, as Error's operator== defines it: the very failure object, not an equal one.
+inline ::testing::AssertionResult is_same_error(const Error& actual, const Error& expected) {
+  if (actual == expected) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "expected the Error \"" << describe(expected)
+                                       << "\", got \"" << describe(actual) << "\""
+                                       << (actual ? " (another object)" : "");
+}
+
+inline ::testing::AssertionResult is_cancelled_because_of(const Context& context,
+                                                          const Error& cause) {
+  if (!context.cancelled()) return ::testing::AssertionFailure() << "the context is live";
+  return is_same_error(context.cause(), cause);
+}
+
+// A cancellable child of background(): background() does not register children, so tests that
+// count children or cancel a parent use one of these.
+inline std::pair<Context, Canceller> cancellable_root() {
+  return with_cancel(Context::background());
+}
+
+// True when a task may block on another task: one TBB thread stays free to run the other.
+inline bool has_spare_thread() { return configured_threads() >= 2; }
+
+// A latch whose wait() gives up after kPatience, recording a test failure, so a bug in the code
+// under test fails the test instead of hanging the suite.
+class TimedLatch {
+ public:
+  explicit TimedLatch(std::ptrdiff_t count = 1) : count_(count) {}
+
+  void count_down() {
+    std::lock_guard lock(mutex_);
+    if (count_ > 0 && --count_ == 0) released_.notify_all();
+  }
+
+  bool wait() {
+    std::unique_lock lock(mutex_);
+    if (released_.wait_for(lock, kPatience, [this] { return count_ == 0; })) return true;
+    ADD_FAILURE() << "a latch was never released: the code under test hung";
+    return false;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable released_;
+  std::ptrdiff_t count_;
+};
+
+// The number of tasks active at once, and the highest number ever seen.
+class ActivityGauge {
+ public:
+  // Marks one task active for its lifetime.
+  class Scope {
+   public:
+    explicit Scope(ActivityGauge& gauge) : gauge_(gauge) { gauge_.enter(); }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+    ~Scope() { gauge_.active_.fetch_sub(1); }
+
+   private:
+    ActivityGauge& gauge_;
+  };
+
+  int peak() const { return peak_.load(); }
+
+ private:
+  void enter() {
+    const int now = active_.fetch_add(1) + 1;
+    int seen = peak_.load();
+    while (now > seen && !peak_.compare_exchange_weak(seen, now)) {
+    }
+  }
+
+  std::atomic<int> active_{0};
+  std::atomic<int> peak_{0};
+};
+
+}  // namespace cascade::testing
