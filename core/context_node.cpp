@@ -61,7 +61,7 @@ ContextNode::ContextNode(Immortal)
     : ContextState(false), parent_(nullptr), cancellable_(false), owns_deadline_(false) {}
 
 ContextNode::~ContextNode() {
-  leave_parent();
+  if (!left_parent_) leave_parent();
   for (CallbackRecord* record = first_callback_; record != nullptr;) {
     CallbackRecord* next = record->next;
     release(record);
@@ -108,8 +108,16 @@ void ContextNode::arm_deadline() {
 }
 
 bool ContextNode::cancel(Error cause, CancelKind kind) noexcept {
+  if (!cause) return cancel_with_library_cause(kind == CancelKind::deadline_exceeded ? deadline_exceeded_error() : cancelled_error(), kind);
+  return cancel_with(CancelCause{nullptr, std::move(cause)}, kind);
+}
+
+bool ContextNode::cancel_with_library_cause(const Error& cause, CancelKind kind) noexcept {
+  return cancel_with(CancelCause{&cause, Error()}, kind);
+}
+
+bool ContextNode::cancel_with(const CancelCause& cause, CancelKind kind) noexcept {
   if (!cancellable_) return false;
-  if (!cause) cause = kind == CancelKind::deadline_exceeded ? deadline_exceeded_error() : cancelled_error();
   PendingCallbacks pending;
   mutex_.lock();
   if (is_cancelled()) {
@@ -119,13 +127,15 @@ bool ContextNode::cancel(Error cause, CancelKind kind) noexcept {
   mark_cancelled(cause, kind, pending);
   cancel_descendants_and_unlock(pending);
   leave_parent();
+  left_parent_ = true;
   pending.run();
   return true;
 }
 
-void ContextNode::mark_cancelled(const Error& cause, CancelKind kind,
+void ContextNode::mark_cancelled(const CancelCause& cause, CancelKind kind,
                                  PendingCallbacks& pending) noexcept {
-  cause_ = cause;
+  cause_.immortal = cause.immortal;
+  if (cause.immortal == nullptr) cause_.owned = cause.owned;
   kind_ = kind;
   for (CallbackRecord* record = first_callback_; record != nullptr; record = record->next)
     record->listed = false;
@@ -189,7 +199,7 @@ Error ContextNode::err() const {
 
 Error ContextNode::cause() const {
   if (!is_cancelled()) return Error();
-  return cause_;
+  return cause_.get();
 }
 
 std::size_t ContextNode::child_count() const {

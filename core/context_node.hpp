@@ -18,6 +18,17 @@ using Clock = std::chrono::steady_clock;
 // Why a node was cancelled, which selects its err(): Cancelled or DeadlineExceeded.
 enum class CancelKind : unsigned char { cancelled, deadline_exceeded };
 
+// A cancellation cause as a node stores it: a pointer to one of the library's immortal Errors
+// (plain Cancelled, DeadlineExceeded, "group finished", ...), or the node's own copy of a user's
+// Error. Immortal causes spare the shared exception object's atomic reference count on hot paths
+// such as every group's wait().
+struct CancelCause {
+  const Error* immortal = nullptr;
+  Error owned;  // used when immortal is null
+
+  const Error& get() const noexcept { return immortal != nullptr ? *immortal : owned; }
+};
+
 // One node of the cancellation tree.
 //
 // The tree. A cancellable node is linked into its cancellable parent's list of children (nodes
@@ -57,6 +68,8 @@ class ContextNode : public ContextState {
   // error of `kind`. Returns false, and changes nothing, when the node was already cancelled or
   // can never be cancelled. Never throws; safe from any thread.
   bool cancel(Error cause, CancelKind kind) noexcept;
+  // The same with one of the library's immortal Errors as the cause.
+  bool cancel_with_library_cause(const Error& cause, CancelKind kind) noexcept;
 
   // The node's err() and cause(): success while live. Thread-safe.
   Error err() const;
@@ -76,7 +89,8 @@ class ContextNode : public ContextState {
   bool is_cancelled() const noexcept { return cancelled.load(std::memory_order_acquire); }
   void link_into_parent();
   void arm_deadline();
-  void mark_cancelled(const Error& cause, CancelKind kind, PendingCallbacks& pending) noexcept;
+  bool cancel_with(const CancelCause& cause, CancelKind kind) noexcept;
+  void mark_cancelled(const CancelCause& cause, CancelKind kind, PendingCallbacks& pending) noexcept;
   void cancel_descendants_and_unlock(PendingCallbacks& pending) noexcept;
   ContextNode* take_first_child() noexcept;
   void unlink_child(ContextNode& child) noexcept;
@@ -93,6 +107,8 @@ class ContextNode : public ContextState {
   ContextNode* previous_sibling_ = nullptr;
   ContextNode* next_sibling_ = nullptr;
   bool linked_ = false;
+  // Written by the one cancel() that marked this node, after it left the parent's list.
+  bool left_parent_ = false;
   // Guarded by mutex_.
   ContextNode* first_child_ = nullptr;
   std::size_t child_count_ = 0;
@@ -101,7 +117,7 @@ class ContextNode : public ContextState {
   std::optional<std::stop_source> stop_source_;
   ContextNode* cancel_path_below_ = nullptr;  // the cascade's stack of locked nodes
   // Written under mutex_ before `cancelled` is set, immutable afterwards.
-  Error cause_;
+  CancelCause cause_;
   CancelKind kind_ = CancelKind::cancelled;
 };
 

@@ -173,7 +173,7 @@ Error GroupState::wait() {
         "on the same thread); it would wait for itself");
   counter_.wait();
   submitted_since_wait_.store(false, std::memory_order_relaxed);
-  if (fail_fast_) cancel(group_finished_error(), CancelKind::cancelled);
+  if (fail_fast_) cancel_with_library_cause(group_finished_error(), CancelKind::cancelled);
   return result();
 }
 
@@ -185,8 +185,10 @@ Error GroupState::result() const {
 
 void GroupState::end() noexcept {
   const bool waited = !submitted_since_wait_.load(std::memory_order_relaxed) && counter_.idle();
-  cancel(waited ? group_finished_error() : group_destroyed_error(), CancelKind::cancelled);
-  counter_.wait();
+  if (!cancelled.load(std::memory_order_acquire))
+    cancel_with_library_cause(waited ? group_finished_error() : group_destroyed_error(),
+                              CancelKind::cancelled);
+  if (!waited) counter_.wait();
 }
 
 // The entry points Group's inline code calls (cascade/detail/group_runtime.hpp).

@@ -3,16 +3,13 @@
 // The one interface between cascade's core and the thread pool that runs its tasks. Only
 // pool/*.cpp include oneTBB: the core sees jobs, storage for jobs, and completion counters.
 
-#include <atomic>
 #include <cstddef>
-#include <cstdint>
 
 namespace cascade::pool {
 
 // Counts a group's unfinished jobs; a thread can wait for it to reach zero while it helps run
 // jobs. Memory: everything a job did before done() happens-before wait() returns. One atomic
-// read-modify-write per add() and per done(); the backend's waitable counter is touched only when
-// the count leaves or reaches zero.
+// read-modify-write per add() and per done().
 class CompletionCounter {
  public:
   CompletionCounter() noexcept;
@@ -24,16 +21,14 @@ class CompletionCounter {
   // Counts one job finished; may wake waiters. The counter's owner may be destroyed as soon as
   // this takes the count to zero.
   void done() noexcept;
-  // True when no job is counted. A snapshot, for checks; wait() is the only safe way to know that
-  // the last done() has finished touching the counter.
+  // True when no job is counted; once true, the counter may be destroyed (a done() that took the
+  // count to zero touches nothing of it afterwards). Acquire ordering, like wait().
   bool idle() const noexcept;
   // Returns once every job counted so far is done, running other jobs on this thread meanwhile.
-  // Cheap when already idle; the owner may destroy the counter after it returns.
   void wait() noexcept;
 
  private:
-  std::atomic<std::uint64_t> count_{0};
-  alignas(8) unsigned char waitable_[16];  // the backend's waitable counter: 1 while count_ > 0
+  alignas(8) unsigned char storage_[16];  // the backend's waitable counter
 };
 
 // A unit of work the pool runs exactly once. The object lives at the start of storage from

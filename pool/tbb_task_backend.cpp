@@ -7,6 +7,8 @@
 // cancellation and errors in its own context tree, so every job shares one isolated TBB context
 // that is never cancelled; a job that should not run is skipped by the core, not by TBB.
 
+#include <atomic>
+#include <cstdint>
 #include <new>
 
 #include <oneapi/tbb/detail/_small_object_pool.h>
@@ -68,28 +70,37 @@ d1::wait_context& waitable(unsigned char* storage) noexcept {
   return *std::launder(reinterpret_cast<d1::wait_context*>(storage));
 }
 
+// d1::wait_context keeps its count private: only TBB's dispatcher and task_group, as friends,
+// read it (task_group's destructor does, to skip a needless wait). Its layout, in 2021.8 as on
+// current master, is {uint64 version_and_traits; atomic<uint64> ref_count}; the count is read
+// where it lies. The static_asserts below pin the layout this relies on.
+const std::atomic<std::uint64_t>& count_of(const unsigned char* storage) noexcept {
+  return *std::launder(
+      reinterpret_cast<const std::atomic<std::uint64_t>*>(storage + sizeof(std::uint64_t)));
+}
+
 }  // namespace
 
-static_assert(sizeof(d1::wait_context) <= 16 && alignof(d1::wait_context) <= 8);
+static_assert(sizeof(d1::wait_context) == 2 * sizeof(std::uint64_t) &&
+              alignof(d1::wait_context) == alignof(std::uint64_t));
+static_assert(sizeof(std::atomic<std::uint64_t>) == sizeof(std::uint64_t));
 static_assert(sizeof(JobTask) % 16 == 0, "job storage must stay 16-byte aligned");
 
-CompletionCounter::CompletionCounter() noexcept { new (waitable_) d1::wait_context(0); }
+CompletionCounter::CompletionCounter() noexcept { new (storage_) d1::wait_context(0); }
 
-CompletionCounter::~CompletionCounter() { waitable(waitable_).~wait_context(); }
+CompletionCounter::~CompletionCounter() { waitable(storage_).~wait_context(); }
 
-void CompletionCounter::add() noexcept {
-  if (count_.fetch_add(1, std::memory_order_relaxed) == 0) waitable(waitable_).reserve();
-}
+void CompletionCounter::add() noexcept { waitable(storage_).reserve(); }
 
-void CompletionCounter::done() noexcept {
-  if (count_.fetch_sub(1, std::memory_order_acq_rel) == 1) waitable(waitable_).release();
-}
+void CompletionCounter::done() noexcept { waitable(storage_).release(); }
 
 bool CompletionCounter::idle() const noexcept {
-  return count_.load(std::memory_order_acquire) == 0;
+  return count_of(storage_).load(std::memory_order_acquire) == 0;
 }
 
-void CompletionCounter::wait() noexcept { d1::wait(waitable(waitable_), shared_context()); }
+void CompletionCounter::wait() noexcept {
+  if (!idle()) d1::wait(waitable(storage_), shared_context());
+}
 
 void* allocate_job(std::size_t bytes) {
   d1::small_object_pool* pool = nullptr;
