@@ -65,8 +65,8 @@ void GroupState::free_task(void* callable_storage) noexcept {
 GroupState::Task& GroupState::accept(TaskCallable& callable) noexcept {
   Task& task = *new (&Task::of(callable)) Task(*this);
   counter_.add();
-  if (!submitted_since_wait_.load(std::memory_order_relaxed))
-    submitted_since_wait_.store(true, std::memory_order_relaxed);
+  if (!wait_outstanding_.load(std::memory_order_relaxed))
+    wait_outstanding_.store(true, std::memory_order_relaxed);
   return task;
 }
 
@@ -172,7 +172,7 @@ Error GroupState::wait() {
         "cascade::Group::wait: called from inside a task of this group (or of a group nested in it, "
         "on the same thread); it would wait for itself");
   counter_.wait();
-  submitted_since_wait_.store(false, std::memory_order_relaxed);
+  wait_outstanding_.store(false, std::memory_order_relaxed);
   if (fail_fast_) cancel_with_library_cause(group_finished_error(), CancelKind::cancelled);
   return result();
 }
@@ -184,7 +184,7 @@ Error GroupState::result() const {
 }
 
 void GroupState::end() noexcept {
-  const bool waited = !submitted_since_wait_.load(std::memory_order_relaxed) && counter_.idle();
+  const bool waited = !wait_outstanding_.load(std::memory_order_relaxed) && counter_.idle();
   if (!cancelled.load(std::memory_order_acquire))
     cancel_with_library_cause(waited ? group_finished_error() : group_destroyed_error(),
                               CancelKind::cancelled);

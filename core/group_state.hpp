@@ -54,7 +54,9 @@ class GroupState final : public ContextNode {
   std::atomic<int> failure_state_{kNoFailure};
   Error first_failure_;  // written once, by the thread that moved failure_state_ off kNoFailure
   std::atomic<bool> skipped_{false};
-  std::atomic<bool> submitted_since_wait_{false};
+  // True until a wait() completes, and again after each submission: ~Group uses it to tell a
+  // group that was waited for from one that was abandoned.
+  std::atomic<bool> wait_outstanding_{true};
   std::atomic<int> limit_{kNoLimit};  // changed only while no task is active
   std::mutex slots_mutex_;
   int tasks_holding_slots_ = 0;  // guarded by slots_mutex_, like the queue
