@@ -38,8 +38,9 @@ void DeadlineTimer::fire_due_deadlines() {
       continue;
     }
     const auto first = entries_.begin();
-    if (first->first.first > Clock::now()) {
-      wake_.wait_until(lock, first->first.first);
+    const Clock::time_point due = first->first.first;  // a copy: the entry may go while waiting
+    if (due > Clock::now()) {
+      wake_.wait_until(lock, due);
       continue;
     }
     ContextNode* node = first->second;
