@@ -22,7 +22,7 @@ using cascade::Cancelled;
 using cascade::Context;
 using cascade::Error;
 using cascade::Group;
-using cascade::testing::cancellable_root;
+using cascade::testing::CancellableParent;
 using cascade::testing::configured_threads;
 using cascade::testing::describe;
 using cascade::testing::failure_id;
@@ -92,8 +92,8 @@ TEST(Group, ZeroErrorCodeIsSuccess) {
 }
 
 TEST(Group, TasksTakingAContextReceiveTheGroupsContext) {
-  auto [parent, cancel_parent] = cancellable_root();
-  Group group(parent);
+  const CancellableParent parent;
+  Group group(parent.context);
   std::atomic<int> saw_group_context{0};
   const auto check = [&group, &saw_group_context](const Context& context) {
     if (context == group.context()) saw_group_context.fetch_add(1);
@@ -206,7 +206,8 @@ TEST(Group, NonStdExceptionIsAFailureWithAReadableMessage) {
   const std::string message = result.message();
   EXPECT_FALSE(message.empty());
   EXPECT_NE(message, "success");
-  EXPECT_NE(message.find("int"), std::string::npos) << "message does not name the type: " << message;
+  EXPECT_NE(message.find("int"), std::string::npos)
+      << "message does not name the type: " << message;
 }
 
 // The first failure by completion wins: a second failure that completes after the first one
@@ -217,8 +218,8 @@ TEST(Group, FirstFailureByCompletionWins) {
   std::atomic<bool> late_completed{false};
   if (has_spare_thread()) {
     // The late task is running when the early one fails; it fails once it sees the cancellation.
-    auto [parent, cancel_parent] = cancellable_root();
-    Group group(parent);
+    const CancellableParent parent;
+    Group group(parent.context);
     group.go([&](const Context& context) {
       group.go([early] { return early; });
       const bool saw_cancel = context.wait_for(kPatience);
@@ -257,8 +258,8 @@ TEST(Group, WaitReportsTheCauseWhenSubmittedWorkWasSkipped) {
 
 TEST(Group, WaitMayBeCalledAgainAndReturnsTheSameResult) {
   const Error failure = task_failure(4);
-  auto [parent, cancel_parent] = cancellable_root();
-  Group group(parent);
+  const CancellableParent parent;
+  Group group(parent.context);
   group.go([failure] { return failure; });
   EXPECT_TRUE(is_same_error(group.wait(), failure));
   EXPECT_TRUE(is_same_error(group.wait(), failure));
@@ -298,8 +299,8 @@ TEST(Group, SkipIsStickyAcrossWaits) {
 }
 
 TEST(Group, GoAfterWaitOnAContextGroupIsSkippedWithTheGroupFinishedCause) {
-  auto [parent, cancel_parent] = cancellable_root();
-  Group group(parent);
+  const CancellableParent parent;
+  Group group(parent.context);
   group.go([] {});
   EXPECT_TRUE(is_success(group.wait()));
 
@@ -316,8 +317,8 @@ TEST(Group, GoAfterWaitOnAContextGroupIsSkippedWithTheGroupFinishedCause) {
 
 TEST(Group, FirstFailureCancelsTheContextAtOnceWithThatFailureAsCause) {
   const Error failure = task_failure(3);
-  auto [parent, cancel_parent] = cancellable_root();
-  Group group(parent);
+  const CancellableParent parent;
+  Group group(parent.context);
   std::atomic<bool> sibling_saw_cancel{false};
   std::atomic<bool> later_task_ran{false};
   if (has_spare_thread()) {
@@ -338,12 +339,12 @@ TEST(Group, FirstFailureCancelsTheContextAtOnceWithThatFailureAsCause) {
   EXPECT_TRUE(group.context().err().is<Cancelled>()) << describe(group.context().err());
   EXPECT_EQ(sibling_saw_cancel.load(), has_spare_thread());
   EXPECT_FALSE(later_task_ran);
-  EXPECT_FALSE(parent.cancelled()) << "a group's failure must not cancel its parent";
+  EXPECT_FALSE(parent.context.cancelled()) << "a group's failure must not cancel its parent";
 }
 
 TEST(Group, WaitCancelsTheContextWithAGroupFinishedCause) {
-  auto [parent, cancel_parent] = cancellable_root();
-  Group group(parent);
+  const CancellableParent parent;
+  Group group(parent.context);
   group.go([] {});
   EXPECT_FALSE(group.context().cancelled());
   EXPECT_TRUE(is_success(group.wait()));
@@ -352,7 +353,7 @@ TEST(Group, WaitCancelsTheContextWithAGroupFinishedCause) {
   EXPECT_TRUE(cause.is<Cancelled>()) << describe(cause);
   EXPECT_TRUE(mentions(cause, "finished")) << describe(cause);
   EXPECT_TRUE(group.context().err().is<Cancelled>());
-  EXPECT_FALSE(parent.cancelled());
+  EXPECT_FALSE(parent.context.cancelled());
 }
 
 // ---- the context of Group() (rule 4) ----------------------------------------------------------
@@ -442,8 +443,8 @@ TEST(Group, TaskFailingAfterTheGroupWasCancelledStillReportsItsFailure) {
 }
 
 TEST(Group, TaskThatCancelsItsOwnGroupAndThrowsReportsItsFailure) {
-  auto [parent, cancel_parent] = cancellable_root();
-  Group group(parent);
+  const CancellableParent parent;
+  Group group(parent.context);
   group.go([&group] {
     group.cancel(task_failure(98));
     throw TaskFailure(7);
@@ -457,8 +458,8 @@ TEST(Group, TaskThatCancelsItsOwnGroupAndThrowsReportsItsFailure) {
 TEST(Group, ParentCancellationSkipsPendingTasksAndWaitReturnsTheParentsCause) {
   constexpr int kTasks = 200;
   const Error cause = task_failure(10);
-  auto [parent, cancel_parent] = cancellable_root();
-  Group group(parent);
+  const CancellableParent parent;
+  Group group(parent.context);
   TimedLatch gate;
   std::atomic<int> started{0};
   for (int i = 0; i < kTasks; ++i) {
@@ -467,7 +468,7 @@ TEST(Group, ParentCancellationSkipsPendingTasksAndWaitReturnsTheParentsCause) {
       gate.wait();
     });
   }
-  cancel_parent(cause);
+  parent.cancel(cause);
   EXPECT_TRUE(is_cancelled_because_of(group.context(), cause));
   gate.count_down();
   EXPECT_TRUE(is_same_error(group.wait(), cause));
@@ -476,9 +477,9 @@ TEST(Group, ParentCancellationSkipsPendingTasksAndWaitReturnsTheParentsCause) {
 
 TEST(Group, GroupOnACancelledParentSkipsEveryTask) {
   const Error cause = task_failure(12);
-  auto [parent, cancel_parent] = cancellable_root();
-  cancel_parent(cause);
-  Group group(parent);
+  const CancellableParent parent;
+  parent.cancel(cause);
+  Group group(parent.context);
   EXPECT_TRUE(is_cancelled_because_of(group.context(), cause));
   std::atomic<int> ran{0};
   for (int i = 0; i < 10; ++i) group.go([&ran] { ran.fetch_add(1); });
@@ -488,10 +489,10 @@ TEST(Group, GroupOnACancelledParentSkipsEveryTask) {
 
 TEST(Group, FailureOfATaskBeatsTheParentsCause) {
   const Error cause = task_failure(13);
-  auto [parent, cancel_parent] = cancellable_root();
-  Group group(parent);
+  const CancellableParent parent;
+  Group group(parent.context);
   group.go([&] {
-    cancel_parent(cause);
+    parent.cancel(cause);
     throw TaskFailure(14);
   });
   group.go([] {});

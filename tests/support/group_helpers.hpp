@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -27,7 +28,8 @@ inline constexpr std::chrono::seconds kPatience{10};
 // The exception tests throw (or wrap in an Error), tagged so a test can tell failures apart.
 class TaskFailure : public std::runtime_error {
  public:
-  explicit TaskFailure(int id) : std::runtime_error("task failure " + std::to_string(id)), id_(id) {}
+  explicit TaskFailure(int id)
+      : std::runtime_error("task failure " + std::to_string(id)), id_(id) {}
   int id() const noexcept { return id_; }
 
  private:
@@ -56,9 +58,9 @@ inline ::testing::AssertionResult is_success(const Error& error) {
 // Identity, as Error's operator== defines it: the very failure object, not an equal one.
 inline ::testing::AssertionResult is_same_error(const Error& actual, const Error& expected) {
   if (actual == expected) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "expected the Error \"" << describe(expected)
-                                       << "\", got \"" << describe(actual) << "\""
-                                       << (actual ? " (another object)" : "");
+  return ::testing::AssertionFailure()
+         << "expected the Error \"" << describe(expected) << "\", got \"" << describe(actual)
+         << "\"" << (actual ? " (another object)" : "");
 }
 
 inline ::testing::AssertionResult is_cancelled_because_of(const Context& context,
@@ -67,14 +69,35 @@ inline ::testing::AssertionResult is_cancelled_because_of(const Context& context
   return is_same_error(context.cause(), cause);
 }
 
-// A cancellable child of background(): background() does not register children, so tests that
-// count children or cancel a parent use one of these.
-inline std::pair<Context, Canceller> cancellable_root() {
-  return with_cancel(Context::background());
-}
+// A cancellable child of background() with its Canceller (background() does not register
+// children, so tests that count children or cancel a parent use one of these). A struct rather
+// than with_cancel's pair: lambdas cannot capture structured bindings before clang 16.
+struct CancellableParent {
+  CancellableParent() : CancellableParent(with_cancel(Context::background())) {}
+  explicit CancellableParent(std::pair<Context, Canceller> made)
+      : context(std::move(made.first)), cancel(std::move(made.second)) {}
+
+  Context context;
+  Canceller cancel;
+};
 
 // True when a task may block on another task: one TBB thread stays free to run the other.
 inline bool has_spare_thread() { return configured_threads() >= 2; }
+
+using Leaf = std::function<Error(const Context&)>;
+using Visit = std::function<void(const Context&)>;
+
+// A chain of nested groups, as tasks would write it: a Group under `context` whose only task
+// visits its own context and then runs the next level, or `leaf` once `levels` more groups are
+// open. Returns the outermost group's wait().
+inline Error run_nested(const Context& context, int levels, const Leaf& leaf, const Visit& visit) {
+  Group group(context);
+  group.go([&](const Context& inner) {
+    visit(inner);
+    return levels == 0 ? leaf(inner) : run_nested(inner, levels - 1, leaf, visit);
+  });
+  return group.wait();
+}
 
 // A latch whose wait() gives up after kPatience, recording a test failure, so a bug in the code
 // under test fails the test instead of hanging the suite.
