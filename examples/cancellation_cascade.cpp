@@ -21,7 +21,6 @@
 #include <iostream>
 #include <latch>
 #include <stdexcept>
-#include <string>
 #include <thread>
 #include <vector>
 
@@ -68,26 +67,23 @@ cascade::Error run_level(const cascade::Context& parent, int level, TreeReport& 
   return mine.returned;
 }
 
-std::string quoted(const cascade::Error& error) { return '"' + error.message() + '"'; }
-
 const char* yes_no(bool answer) { return answer ? "yes" : "NO"; }
 
-// Prints what every level saw; true when all of them saw `cause` itself (the same Error object).
+// Prints what every descendant saw; true when all of them saw `cause` itself (the same Error).
 bool print_report(const TreeReport& report, const cascade::Context& side,
                   const cascade::Error& cause) {
   bool all_saw_cause = side.cause() == cause && report.leaf_noticed;
-  std::cout << "  side context: cancelled " << yes_no(side.cancelled()) << ", cause "
-            << quoted(side.cause()) << ", the root's: " << yes_no(side.cause() == cause) << '\n';
+  std::cout << "  side context (1 hour timeout): cancelled with the root's cause: "
+            << yes_no(side.cause() == cause) << '\n';
   for (int level = 1; level <= kGroupLevels; ++level) {
     const LevelReport& seen = report.levels[static_cast<std::size_t>(level - 1)];
-    const bool same = seen.heard == cause && seen.returned == cause;
-    all_saw_cause = all_saw_cause && same;
-    std::cout << "  group " << level << ": on_cancel heard " << quoted(seen.heard)
-              << ", wait() returned " << quoted(seen.returned) << ", the root's: " << yes_no(same)
-              << '\n';
+    all_saw_cause = all_saw_cause && seen.heard == cause && seen.returned == cause;
+    std::cout << "  group " << level << ": on_cancel callback ran with the root's cause: "
+              << yes_no(seen.heard == cause) << "; wait() returned it: "
+              << yes_no(seen.returned == cause) << '\n';
   }
-  std::cout << "  leaf task: noticed cancelled() and stopped: " << yes_no(report.leaf_noticed)
-            << '\n';
+  std::cout << "  leaf task: saw cancelled() between two slices of work and returned: "
+            << yes_no(report.leaf_noticed) << '\n';
   return all_saw_cause;
 }
 
@@ -112,7 +108,7 @@ int main() {
   const cascade::Error result = run_level(root, 1, report);
   operator_thread.join();
 
-  std::cout << "root cancelled with cause " << quoted(cause) << "; what each level saw:\n";
+  std::cout << "root cancelled with cause \"" << cause.message() << "\"; its descendants:\n";
   const bool all_saw_cause = print_report(report, side, cause) && result == cause;
   std::cout << (all_saw_cause ? "every descendant stopped with the root's cause\n"
                               : "UNEXPECTED: some level did not see the root's cause\n");

@@ -1,9 +1,9 @@
-// error_travels_up: a failure five levels down comes back from the root's wait() as the same Error.
+// error_travels_up: a failure five levels down comes back from the root's wait(), the same Error.
 //
 // Five nested groups, each created inside a task of the group above it from that task's context
 // (in Go: a goroutine that runs its own errgroup and returns g.Wait()). Every group has two
 // tasks: the branch that goes one level deeper (at level 5, a leaf that fails) and a sibling
-// branch with work of its own:
+// branch, which here only records that it ran:
 //
 //   level 1 (root) ─┬─ level 2 ─┬─ ... ── level 5 ─┬─ leaf: fails
 //                   └─ sibling  └─ sibling           └─ sibling
@@ -93,8 +93,8 @@ bool print_way_up(const TreeReport& report) {
 bool print_root_result(const cascade::Error& result, const TreeReport& report) {
   const ShardError* shard_error = result.as<ShardError>();
   std::cout << "root wait() returned \"" << result.message()
-            << "\", the same Error object: " << yes_no(result == report.leaf_failure)
-            << ", shard from as<ShardError>(): "
+            << "\", the leaf's own Error object: " << yes_no(result == report.leaf_failure) << '\n'
+            << "  read back with as<ShardError>(): shard "
             << (shard_error != nullptr ? std::to_string(shard_error->shard()) : "none") << '\n';
   return result == report.leaf_failure && shard_error != nullptr;
 }

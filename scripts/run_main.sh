@@ -20,15 +20,25 @@ build_examples() {
   cmake --build "${BUILD_DIR}" --target "${EXAMPLES[@]%%|*}"
 }
 
+# run_example NAME: runs one example; on failure says why and returns non-zero.
+run_example() {
+  local status=0
+  timeout "${EXAMPLE_TIMEOUT}" "${BUILD_DIR}/examples/$1" || status=$?
+  if [[ ${status} -eq 124 ]]; then
+    echo "run_main: $1 did not finish within ${EXAMPLE_TIMEOUT}" >&2
+  elif [[ ${status} -ne 0 ]]; then
+    echo "run_main: $1 exited with status ${status}" >&2
+  fi
+  return "${status}"
+}
+
 # Runs every example, even after one fails; fails at the end if any did.
 run_examples() {
   local entry name failed=()
   for entry in "${EXAMPLES[@]}"; do
     name="${entry%%|*}"
     printf '\n--- %s: %s\n' "${name}" "${entry#*|}"
-    if ! timeout "${EXAMPLE_TIMEOUT}" "${BUILD_DIR}/examples/${name}"; then
-      failed+=("${name}")
-    fi
+    run_example "${name}" || failed+=("${name}")
   done
   echo
   if [[ ${#failed[@]} -ne 0 ]]; then
