@@ -3,6 +3,7 @@
 #include "cascade/cancelled.hpp"
 #include "core/callback_runner.hpp"
 #include "core/deadline_timer.hpp"
+#include "pool/task_backend.hpp"
 
 namespace cascade::detail {
 namespace {
@@ -60,6 +61,10 @@ ContextNode::ContextNode(ContextNode* parent, std::optional<Clock::time_point> o
 ContextNode::ContextNode(Immortal)
     : ContextState(false), parent_(nullptr), cancellable_(false), owns_deadline_(false) {}
 
+void* ContextNode::operator new(std::size_t bytes) { return pool::allocate_small(bytes); }
+
+void ContextNode::operator delete(void* memory) noexcept { pool::free_small(memory); }
+
 ContextNode::~ContextNode() {
   if (!left_parent_) leave_parent();
   for (CallbackRecord* record = first_callback_; record != nullptr;) {
@@ -77,7 +82,7 @@ void ContextNode::join_tree() {
 
 void ContextNode::link_into_parent() {
   if (parent_ == nullptr) return;
-  std::lock_guard lock(parent_->mutex_);
+  std::lock_guard lock(parent_->lock_);
   if (parent_->is_cancelled()) {
     cause_ = parent_->cause_;  // born cancelled: nothing else can see this node yet
     kind_ = parent_->kind_;
@@ -119,9 +124,9 @@ bool ContextNode::cancel_with_library_cause(const Error& cause, CancelKind kind)
 bool ContextNode::cancel_with(const CancelCause& cause, CancelKind kind) noexcept {
   if (!cancellable_) return false;
   PendingCallbacks pending;
-  mutex_.lock();
+  lock_.lock();
   if (is_cancelled()) {
-    mutex_.unlock();  // whoever marked it held this lock until its subtree was marked
+    lock_.unlock();  // whoever marked it held this lock until its subtree was marked
     return false;
   }
   mark_cancelled(cause, kind, pending);
@@ -154,13 +159,13 @@ void ContextNode::cancel_descendants_and_unlock(PendingCallbacks& pending) noexc
     ContextNode* child = top->take_first_child();
     if (child == nullptr) {
       ContextNode* below = top->cancel_path_below_;
-      top->mutex_.unlock();
+      top->lock_.unlock();
       top = below;
       continue;
     }
-    child->mutex_.lock();
+    child->lock_.lock();
     if (child->is_cancelled()) {
-      child->mutex_.unlock();  // its own cancel marked its subtree while holding this lock
+      child->lock_.unlock();  // its own cancel marked its subtree while holding this lock
       continue;
     }
     child->mark_cancelled(cause_, kind_, pending);
@@ -188,7 +193,7 @@ void ContextNode::unlink_child(ContextNode& child) noexcept {
 
 void ContextNode::leave_parent() noexcept {
   if (parent_ == nullptr) return;
-  std::lock_guard lock(parent_->mutex_);
+  std::lock_guard lock(parent_->lock_);
   if (linked_) parent_->unlink_child(*this);
 }
 
@@ -203,13 +208,13 @@ Error ContextNode::cause() const {
 }
 
 std::size_t ContextNode::child_count() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   return child_count_;
 }
 
 std::stop_token ContextNode::stop_token() {
   if (!cancellable_) return {};
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   if (!stop_source_) {
     std::stop_source source;
     if (is_cancelled())
@@ -223,7 +228,7 @@ std::stop_token ContextNode::stop_token() {
 
 void ContextNode::add_callback(CallbackRecord& record) {
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(lock_);
     if (!is_cancelled()) {
       append_callback(record);
       return;
@@ -247,7 +252,7 @@ void ContextNode::append_callback(CallbackRecord& record) noexcept {
 
 void ContextNode::remove_callback(CallbackRecord& record) noexcept {
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(lock_);
     if (!record.listed) return;
     if (record.previous != nullptr) record.previous->next = record.next; else first_callback_ = record.next;
     if (record.next != nullptr) record.next->previous = record.previous; else last_callback_ = record.previous;

@@ -10,6 +10,7 @@
 #include "cascade/detail/context_state.hpp"
 #include "cascade/error.hpp"
 #include "core/callback_runner.hpp"
+#include "core/spin_lock.hpp"
 
 namespace cascade::detail {
 
@@ -39,7 +40,7 @@ struct CancelCause {
 //
 // Cancellation is pushed down: cancel() marks the node and every descendant, each with the same
 // cause, before it returns, so cancelled() is one load at any depth. Locks are taken parent before
-// child, and a node's mutex stays held until its whole subtree is marked: a concurrent cancel that
+// child, and a node's lock stays held until its whole subtree is marked: a concurrent cancel that
 // reaches a node being marked waits for that subtree instead of returning early. Callbacks
 // collected from the marked nodes run after every lock is released.
 //
@@ -57,6 +58,11 @@ class ContextNode : public ContextState {
   ContextNode(const ContextNode&) = delete;
   ContextNode& operator=(const ContextNode&) = delete;
   virtual ~ContextNode();
+
+  // Nodes (groups' nodes included) come from the pool's per-thread small-object caches: a group
+  // per task of a nested computation makes this a hot path.
+  static void* operator new(std::size_t bytes);
+  static void operator delete(void* memory) noexcept;
 
   // Makes the node visible to its parent: links it, or, when the parent is already cancelled,
   // marks it born cancelled with the parent's cause. Then arms its deadline, or cancels it with
@@ -102,21 +108,21 @@ class ContextNode : public ContextState {
   const bool owns_deadline_;  // this node's deadline is earlier than its parent's
   const std::optional<Clock::time_point> deadline_;
 
-  mutable std::mutex mutex_;
-  // Guarded by parent_->mutex_.
+  mutable SpinLock lock_;
+  // Guarded by parent_->lock_.
   ContextNode* previous_sibling_ = nullptr;
   ContextNode* next_sibling_ = nullptr;
   bool linked_ = false;
   // Written by the one cancel() that marked this node, after it left the parent's list.
   bool left_parent_ = false;
-  // Guarded by mutex_.
+  // Guarded by lock_.
   ContextNode* first_child_ = nullptr;
   std::size_t child_count_ = 0;
   CallbackRecord* first_callback_ = nullptr;
   CallbackRecord* last_callback_ = nullptr;
   std::optional<std::stop_source> stop_source_;
   ContextNode* cancel_path_below_ = nullptr;  // the cascade's stack of locked nodes
-  // Written under mutex_ before `cancelled` is set, immutable afterwards.
+  // Written under lock_ before `cancelled` is set, immutable afterwards.
   CancelCause cause_;
   CancelKind kind_ = CancelKind::cancelled;
 };

@@ -31,7 +31,7 @@ constexpr std::size_t round_up(std::size_t size, std::size_t alignment) {
 // One submitted task: the pool's job, followed in the same storage by the user's callable.
 class GroupState::Task final : public pool::Job {
  public:
-  explicit Task(GroupState& group) noexcept : Job(group.counter_), group_(group) {}
+  explicit Task(GroupState& group) noexcept : group_(group) {}
 
   static constexpr std::size_t kCallableOffset = round_up(sizeof(pool::Job) + 2 * sizeof(void*), kTaskAlignment);
   static Task& of(TaskCallable& callable) noexcept {
@@ -41,7 +41,10 @@ class GroupState::Task final : public pool::Job {
     return *std::launder(reinterpret_cast<TaskCallable*>(reinterpret_cast<unsigned char*>(this) + kCallableOffset));
   }
 
-  void run() noexcept override { group_.run(*this); }
+  pool::CompletionCounter& run() noexcept override {
+    group_.run(*this);
+    return group_.counter_;
+  }
 
   Task* next_queued = nullptr;
 
@@ -83,7 +86,7 @@ void GroupState::submit(TaskCallable& callable) {
 }
 
 bool GroupState::take_slot_or_queue(Task& task, int limit) {
-  std::lock_guard lock(slots_mutex_);
+  std::lock_guard lock(slots_lock_);
   if (tasks_holding_slots_ < limit) {
     ++tasks_holding_slots_;
     return true;
@@ -99,7 +102,7 @@ bool GroupState::take_slot_or_queue(Task& task, int limit) {
 bool GroupState::try_reserve_slot() {
   const int limit = limit_.load(std::memory_order_relaxed);
   if (limit < 0) return true;
-  std::lock_guard lock(slots_mutex_);
+  std::lock_guard lock(slots_lock_);
   if (tasks_holding_slots_ >= limit) return false;
   ++tasks_holding_slots_;
   return true;
@@ -116,7 +119,7 @@ void GroupState::submit_reserved(TaskCallable& callable) noexcept { pool::submit
 void GroupState::release_slot() noexcept {
   Task* next = nullptr;
   {
-    std::lock_guard lock(slots_mutex_);
+    std::lock_guard lock(slots_lock_);
     next = queue_head_;
     if (next == nullptr) {
       --tasks_holding_slots_;
@@ -137,24 +140,23 @@ void GroupState::set_limit(int limit) {
 
 void GroupState::run(Task& task) noexcept {
   TaskCallable& callable = task.callable();
-  if (cancelled.load(std::memory_order_acquire))
+  if (!cancelled.load(std::memory_order_acquire)) [[likely]] {
+    const RunningTask running(*this);
+    if (Error failure = invoke(callable)) [[unlikely]]
+      record_failure(std::move(failure));
+  } else {
     skipped_.store(true, std::memory_order_relaxed);
-  else
-    run_callable(callable);
+  }
   callable.destroy();
   if (limit_.load(std::memory_order_relaxed) > 0) release_slot();
 }
 
-void GroupState::run_callable(TaskCallable& callable) noexcept {
-  const RunningTask running(*this);
-  const ContextAccess::Borrowed context(*this);
-  Error failure;
+Error GroupState::invoke(TaskCallable& callable) noexcept {
   try {
-    failure = callable.invoke(context.get());
+    return callable.invoke(ContextAccess::Borrowed(*this).get());
   } catch (...) {
-    failure = Error::from_exception(std::current_exception());
+    return Error::from_exception(std::current_exception());
   }
-  if (failure) record_failure(std::move(failure));
 }
 
 void GroupState::record_failure(Error failure) noexcept {

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <cstddef>
-#include <mutex>
 
 #include "cascade/detail/task_callable.hpp"
 #include "cascade/error.hpp"
@@ -45,7 +44,7 @@ class GroupState final : public ContextNode {
   bool take_slot_or_queue(Task& task, int limit);
   void release_slot() noexcept;
   void run(Task& task) noexcept;
-  void run_callable(TaskCallable& callable) noexcept;
+  Error invoke(TaskCallable& callable) noexcept;
   void record_failure(Error failure) noexcept;
   Error result() const;
 
@@ -58,8 +57,8 @@ class GroupState final : public ContextNode {
   // group that was waited for from one that was abandoned.
   std::atomic<bool> wait_outstanding_{true};
   std::atomic<int> limit_{kNoLimit};  // changed only while no task is active
-  std::mutex slots_mutex_;
-  int tasks_holding_slots_ = 0;  // guarded by slots_mutex_, like the queue
+  SpinLock slots_lock_;
+  int tasks_holding_slots_ = 0;  // guarded by slots_lock_, like the queue
   Task* queue_head_ = nullptr;
   Task* queue_tail_ = nullptr;
 };

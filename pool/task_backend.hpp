@@ -32,22 +32,25 @@ class CompletionCounter {
 };
 
 // A unit of work the pool runs exactly once. The object lives at the start of storage from
-// allocate_job(); the pool frees that storage after run() returns, then calls counter.done().
+// allocate_job(); after run() returns, the pool frees that storage, then calls done() on the
+// counter run() returned (the one the job was counted on).
 class Job {
  public:
-  explicit Job(CompletionCounter& counter) noexcept : counter_(counter) {}
+  Job() = default;
   Job(const Job&) = delete;
   Job& operator=(const Job&) = delete;
 
-  virtual void run() noexcept = 0;
-  CompletionCounter& counter() const noexcept { return counter_; }
+  virtual CompletionCounter& run() noexcept = 0;
 
  protected:
   ~Job() = default;
-
- private:
-  CompletionCounter& counter_;
 };
+
+// Memory for the core's small, short-lived objects (context nodes), from the backend's
+// per-thread caches; may be freed from any thread. Aligned to 16. allocate_small throws
+// std::bad_alloc.
+void* allocate_small(std::size_t bytes);
+void free_small(void* memory) noexcept;
 
 // Storage for a Job of `bytes` bytes, aligned to 16. Throws std::bad_alloc.
 void* allocate_job(std::size_t bytes);

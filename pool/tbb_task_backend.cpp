@@ -7,7 +7,9 @@
 // cancellation and errors in its own context tree, so every job shares one isolated TBB context
 // that is never cancelled; a job that should not run is skipped by the core, not by TBB.
 
+#include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <new>
 
@@ -29,13 +31,22 @@ d1::task_group_context& shared_context() {
   return *context;
 }
 
-// The TBB task in front of each job's storage.
+// The TBB task in front of each job. The job is stored right after the task's own fields, in
+// what would otherwise be alignment padding (d1::task is 64-byte aligned), so a task with a small
+// callable spans two cache lines, as a tbb::task_group task does. Like a C flexible array member,
+// the storage extends past `job_storage_` when the block was allocated larger.
 class JobTask final : public d1::task {
  public:
   JobTask(d1::small_object_pool* pool, std::size_t bytes) noexcept : pool_(pool), bytes_(bytes) {}
 
-  void* storage() noexcept { return this + 1; }
-  static JobTask& of(void* storage) noexcept { return *(static_cast<JobTask*>(storage) - 1); }
+  static constexpr std::size_t storage_offset() noexcept;
+  static std::size_t block_size(std::size_t job_bytes) noexcept {
+    return std::max(sizeof(JobTask), storage_offset() + job_bytes);
+  }
+  void* storage() noexcept { return job_storage_; }
+  static JobTask& of(void* storage) noexcept {
+    return *reinterpret_cast<JobTask*>(static_cast<unsigned char*>(storage) - storage_offset());
+  }
 
   d1::task* execute(d1::execution_data& data) override { return run_and_free(data); }
   // TBB calls cancel() instead of execute() only when the shared context is cancelled, which
@@ -51,9 +62,7 @@ class JobTask final : public d1::task {
 
  private:
   d1::task* run_and_free(d1::execution_data& data) {
-    Job& job = *static_cast<Job*>(storage());
-    job.run();
-    CompletionCounter& counter = job.counter();
+    CompletionCounter& counter = static_cast<Job*>(storage())->run();
     d1::small_object_pool* pool = pool_;
     const std::size_t bytes = bytes_;
     this->~JobTask();
@@ -64,7 +73,14 @@ class JobTask final : public d1::task {
 
   d1::small_object_pool* pool_;
   std::size_t bytes_;
+  alignas(16) unsigned char job_storage_[16];
 };
+
+// offsetof on a class with virtual functions is conditionally supported; GCC and Clang support it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+constexpr std::size_t JobTask::storage_offset() noexcept { return offsetof(JobTask, job_storage_); }
+#pragma GCC diagnostic pop
 
 d1::wait_context& waitable(unsigned char* storage) noexcept {
   return *std::launder(reinterpret_cast<d1::wait_context*>(storage));
@@ -84,7 +100,7 @@ const std::atomic<std::uint64_t>& count_of(const unsigned char* storage) noexcep
 static_assert(sizeof(d1::wait_context) == 2 * sizeof(std::uint64_t) &&
               alignof(d1::wait_context) == alignof(std::uint64_t));
 static_assert(sizeof(std::atomic<std::uint64_t>) == sizeof(std::uint64_t));
-static_assert(sizeof(JobTask) % 16 == 0, "job storage must stay 16-byte aligned");
+static_assert(JobTask::storage_offset() % 16 == 0, "job storage must stay 16-byte aligned");
 
 CompletionCounter::CompletionCounter() noexcept { new (storage_) d1::wait_context(0); }
 
@@ -102,9 +118,31 @@ void CompletionCounter::wait() noexcept {
   if (!idle()) d1::wait(waitable(storage_), shared_context());
 }
 
+namespace {
+
+// What allocate_small keeps in front of each block: where to return it.
+struct alignas(16) SmallBlockHeader {
+  d1::small_object_pool* pool;
+  std::size_t bytes;
+};
+
+}  // namespace
+
+void* allocate_small(std::size_t bytes) {
+  d1::small_object_pool* pool = nullptr;
+  const std::size_t total = sizeof(SmallBlockHeader) + bytes;
+  auto* header = new (r1::allocate(pool, total)) SmallBlockHeader{pool, total};
+  return header + 1;
+}
+
+void free_small(void* memory) noexcept {
+  SmallBlockHeader* header = static_cast<SmallBlockHeader*>(memory) - 1;
+  r1::deallocate(*header->pool, header, header->bytes);
+}
+
 void* allocate_job(std::size_t bytes) {
   d1::small_object_pool* pool = nullptr;
-  const std::size_t total = sizeof(JobTask) + bytes;
+  const std::size_t total = JobTask::block_size(bytes);
   void* block = r1::allocate(pool, total);
   return (new (block) JobTask(pool, total))->storage();
 }

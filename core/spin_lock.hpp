@@ -1,0 +1,31 @@
+#pragma once
+
+#include <atomic>
+
+namespace cascade::detail {
+
+// SpinLock guards the context tree's short critical sections (linking a child, marking a node).
+// Unlocking is a plain release store, so a lock/unlock pair costs one atomic exchange. A waiter
+// spins briefly, then yields the processor between attempts: a thread that waits while another
+// marks a large subtree does not keep a core busy. Satisfies Lockable (std::lock_guard works).
+// Memory: lock() acquires, unlock() releases.
+class SpinLock {
+ public:
+  void lock() noexcept {
+    if (!locked_.exchange(true, std::memory_order_acquire)) [[likely]]
+      return;
+    lock_contended();
+  }
+  bool try_lock() noexcept {
+    return !locked_.load(std::memory_order_relaxed) &&
+           !locked_.exchange(true, std::memory_order_acquire);
+  }
+  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+ private:
+  void lock_contended() noexcept;
+
+  std::atomic<bool> locked_{false};
+};
+
+}  // namespace cascade::detail
