@@ -11,6 +11,7 @@ class PendingCallbacks {
  public:
   // Appends the chain first..last (last->next must be null). Both may be null.
   void splice(CallbackRecord* first, CallbackRecord* last) noexcept;
+  bool empty() const noexcept { return head_ == nullptr; }
   // Runs every record that is still armed, in order, on this thread, then drops the list's
   // reference to each. A record stopped meanwhile is skipped.
   void run() noexcept;

@@ -130,10 +130,13 @@ bool ContextNode::cancel_with(const CancelCause& cause, CancelKind kind) noexcep
     return false;
   }
   mark_cancelled(cause, kind, pending);
-  cancel_descendants_and_unlock(pending);
+  if (first_child_ != nullptr)
+    cancel_descendants_and_unlock(pending);
+  else
+    lock_.unlock();
   leave_parent();
   left_parent_ = true;
-  pending.run();
+  if (!pending.empty()) pending.run();
   return true;
 }
 

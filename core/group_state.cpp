@@ -169,7 +169,7 @@ void GroupState::record_failure(Error failure) noexcept {
 }
 
 Error GroupState::wait() {
-  if (RunningTask::on_this_thread(*this))
+  if (!counter_.idle() && RunningTask::on_this_thread(*this))
     throw std::logic_error(
         "cascade::Group::wait: called from inside a task of this group (or of a group nested in it, "
         "on the same thread); it would wait for itself");
