@@ -16,7 +16,6 @@
 namespace {
 
 using namespace std::chrono_literals;
-using cascade::Canceller;
 using cascade::Context;
 using cascade::Error;
 using cascade::testing::cancel_on_thread;
@@ -41,12 +40,6 @@ TEST(Context, BackgroundIsNeverCancelled) {
   EXPECT_FALSE(background.deadline().has_value());
   EXPECT_EQ(background.child_count(), 0U);
   EXPECT_FALSE(background.wait_for(1ms));
-}
-
-TEST(Context, CancellingBackgroundDoesNothing) {
-  const Canceller canceller{Context::background()};
-  canceller(cascade::testing::make_failure("ignored"));
-  EXPECT_TRUE(live(Context::background()));
 }
 
 TEST(Context, BackgroundChildrenAreNotRegistered) {

@@ -25,17 +25,15 @@ using cascade::Context;
 using cascade::DeadlineExceeded;
 using cascade::Error;
 using cascade::testing::Cancellable;
-using cascade::testing::cancellable;
 using cascade::testing::cancelled_with;
+using cascade::testing::child_of;
 using cascade::testing::ContextTree;
 using cascade::testing::kFarDeadline;
 using cascade::testing::live;
 using cascade::testing::make_failure;
+using cascade::testing::root_child;
 using cascade::testing::run_on_threads;
-
-Cancellable child_of(const Context& parent) { return cancellable(cascade::with_cancel(parent)); }
-
-Cancellable root_child() { return child_of(Context::background()); }
+using cascade::testing::timed_child;
 
 // Registers on every node of `tree` a callback that counts its runs and counts the runs that saw
 // a live node at or below its own.
@@ -58,24 +56,6 @@ class SubtreeObserver {
   std::atomic<std::size_t> violations_{0};
   std::vector<CancelCallback> callbacks_;
 };
-
-// True when every node's cause is its parent's cause, or the cause its own canceller was given
-// (for the nodes in `explicitly_cancelled`, whose causes are `causes[node]`).
-bool causes_follow_the_tree(const ContextTree& tree,
-                            const std::vector<std::size_t>& explicitly_cancelled,
-                            const std::vector<Error>& causes) {
-  for (std::size_t node = 0; node < tree.size(); ++node) {
-    const Error cause = tree.context(node).cause();
-    const bool cancelled_itself =
-        std::find(explicitly_cancelled.begin(), explicitly_cancelled.end(), node) !=
-        explicitly_cancelled.end();
-    const bool own = cancelled_itself && cause == causes[node];
-    const std::size_t parent = tree.parent(node);
-    const bool inherited = parent != ContextTree::kNoParent && cause == tree.context(parent).cause();
-    if (!own && !inherited) return false;
-  }
-  return true;
-}
 
 // ---- rule 7: the cascade ------------------------------------------------------------------
 
@@ -118,19 +98,28 @@ TEST(ContextTree, CancellingAMiddleNodeCancelsOnlyItsSubtree) {
 
 TEST(ContextTree, OverlappingConcurrentCancelsHaveMarkedTheirSubtreesWhenTheyReturn) {
   constexpr std::size_t kRounds = 200;
-  // Node 0 is the root, node 1 one of its children, node 4 one of node 1's children.
-  const std::vector<std::size_t> targets = {0, 1, 4};
+  constexpr std::size_t kLeaves = 16;
   std::atomic<std::size_t> early_returns{0};
   std::atomic<std::size_t> broken_causes{0};
   for (std::size_t round = 0; round < kRounds; ++round) {
-    const ContextTree tree(Context::background(), 3, 3);
+    // Below the root: tree node 0, above a large subtree, and a few leaves that keep the root's
+    // cancel busy while another thread starts on node 0. A root cancel that then finds node 0
+    // already being marked would return early if it did not wait for that subtree.
+    const Cancellable root = root_child();
+    const ContextTree tree(root.context, 4, 4);
+    std::vector<Cancellable> leaves;
+    for (std::size_t i = 0; i < kLeaves; ++i) leaves.push_back(child_of(root.context));
     std::vector<Error> causes(tree.size());
-    for (const std::size_t target : targets) causes[target] = make_failure("cancel of a node");
-    run_on_threads(targets.size(), [&](std::size_t i) {
-      tree.canceller(targets[i])(causes[targets[i]]);
-      if (tree.live_in_subtree(targets[i]) != 0) early_returns.fetch_add(1);
+    causes[0] = make_failure("cancel of the middle node");
+    causes[1] = make_failure("cancel of a lower node");
+    const Error root_cause = make_failure("cancel of the root");
+    run_on_threads(3, [&](std::size_t thread) {
+      if (thread == 0) root.cancel(root_cause);
+      if (thread == 1) tree.canceller(0)(causes[0]);
+      if (thread == 2) tree.canceller(1)(causes[1]);
+      if (tree.live_in_subtree(thread == 2 ? 1 : 0) != 0) early_returns.fetch_add(1);
     });
-    if (!causes_follow_the_tree(tree, targets, causes)) broken_causes.fetch_add(1);
+    if (!tree.causes_follow_the_tree(causes)) broken_causes.fetch_add(1);
   }
   EXPECT_EQ(early_returns.load(), 0U);
   EXPECT_EQ(broken_causes.load(), 0U);
@@ -257,7 +246,7 @@ TEST(ContextTree, TimedChildOfACancelledParentIsBornCancelledWithTheParentsCause
   Cancellable parent = root_child();
   const Error cause = make_failure("parent gone");
   parent.cancel(cause);
-  const Cancellable child = cancellable(cascade::with_timeout(parent.context, kFarDeadline));
+  const Cancellable child = timed_child(parent.context, kFarDeadline);
   EXPECT_TRUE(cancelled_with(child.context, cause));
   EXPECT_FALSE(child.context.err().is<DeadlineExceeded>());
 }
@@ -323,7 +312,7 @@ TEST(ContextTree, CancelledParentHasNoChildrenLeft) {
 }
 
 TEST(ContextTree, ShortLivedChildrenDoNotAccumulateOnALongLivedParent) {
-  constexpr std::size_t kChildren = 200'000;
+  constexpr std::size_t kChildren = 1'000'000;
   Cancellable parent = root_child();
   std::size_t most_seen = 0;
   for (std::size_t i = 0; i < kChildren; ++i) {
@@ -339,7 +328,7 @@ TEST(ContextTree, ShortLivedTimedChildrenDoNotAccumulateOnALongLivedParent) {
   constexpr std::size_t kChildren = 20'000;
   Cancellable parent = root_child();
   for (std::size_t i = 0; i < kChildren; ++i) {
-    const auto timed_child = cascade::with_timeout(parent.context, kFarDeadline);
+    const auto timed = cascade::with_timeout(parent.context, kFarDeadline);
   }
   EXPECT_EQ(parent.context.child_count(), 0U);
 }

@@ -20,26 +20,22 @@ using cascade::CancelCallback;
 using cascade::Context;
 using cascade::Error;
 using cascade::testing::Cancellable;
-using cascade::testing::cancellable;
 using cascade::testing::cancelled_with;
+using cascade::testing::child_of;
+using cascade::testing::deadline_child;
 using cascade::testing::ErrorKind;
 using cascade::testing::Event;
+using cascade::testing::fires_deadline_exceeded;
 using cascade::testing::kFarDeadline;
 using cascade::testing::kind_of;
 using cascade::testing::kPatience;
 using cascade::testing::kShortDeadline;
 using cascade::testing::live;
 using cascade::testing::make_failure;
+using cascade::testing::root_child;
+using cascade::testing::timed_child;
 
 using Clock = std::chrono::steady_clock;
-
-Cancellable timed(const Context& parent, std::chrono::nanoseconds timeout) {
-  return cancellable(cascade::with_timeout(parent, timeout));
-}
-
-Cancellable until(const Context& parent, Clock::time_point deadline) {
-  return cancellable(cascade::with_deadline(parent, deadline));
-}
 
 // Polls `condition` until it holds or `kPatience` passes; true if it held.
 bool eventually(const std::function<bool()>& condition) {
@@ -51,19 +47,6 @@ bool eventually(const std::function<bool()>& condition) {
   return true;
 }
 
-// Success when `context` is cancelled, or becomes so within kPatience, by its deadline: err()
-// and cause() are both DeadlineExceeded.
-::testing::AssertionResult fires_deadline_exceeded(const Context& context) {
-  if (!context.wait_for(kPatience)) return ::testing::AssertionFailure() << "never cancelled";
-  if (kind_of(context.err()) != ErrorKind::kDeadlineExceeded) {
-    return ::testing::AssertionFailure() << "err() is " << kind_of(context.err());
-  }
-  if (kind_of(context.cause()) != ErrorKind::kDeadlineExceeded) {
-    return ::testing::AssertionFailure() << "cause() is " << kind_of(context.cause());
-  }
-  return ::testing::AssertionSuccess();
-}
-
 // Success when `context` has no deadline and is not cancelled, even after a short wait.
 ::testing::AssertionResult has_no_deadline(const Context& context) {
   if (context.deadline().has_value()) return ::testing::AssertionFailure() << "has a deadline";
@@ -72,18 +55,18 @@ bool eventually(const std::function<bool()>& condition) {
 }
 
 TEST(Deadline, WithTimeoutFiresDeadlineExceeded) {
-  const Cancellable context = timed(Context::background(), kShortDeadline);
+  const Cancellable context = timed_child(Context::background(), kShortDeadline);
   EXPECT_TRUE(fires_deadline_exceeded(context.context));
 }
 
 TEST(Deadline, WithDeadlineFiresDeadlineExceeded) {
-  const Cancellable context = until(Context::background(), Clock::now() + kShortDeadline);
+  const Cancellable context = deadline_child(Context::background(), Clock::now() + kShortDeadline);
   EXPECT_TRUE(fires_deadline_exceeded(context.context));
 }
 
 TEST(Deadline, FiresNoEarlierThanTheDeadline) {
   const auto deadline = Clock::now() + kShortDeadline;
-  const Cancellable context = until(Context::background(), deadline);
+  const Cancellable context = deadline_child(Context::background(), deadline);
   Clock::time_point fired_at{};
   Event fired;
   const CancelCallback callback = context.context.on_cancel([&fired_at, &fired] {
@@ -102,7 +85,7 @@ TEST(Deadline, ManyDeadlinesFireEachNoEarlierThanItsTime) {
   // Created latest deadline first, so that a timer kept in creation order would fire too early.
   for (std::size_t i = kContexts; i > 0; --i) {
     deadlines.push_back(start + 5ms * static_cast<int>(i));
-    contexts.push_back(until(Context::background(), deadlines.back()));
+    contexts.push_back(deadline_child(Context::background(), deadlines.back()));
   }
   std::vector<Clock::time_point> fired_at(kContexts);
   std::vector<Event> fired(kContexts);
@@ -121,7 +104,7 @@ TEST(Deadline, ManyDeadlinesFireEachNoEarlierThanItsTime) {
 }
 
 TEST(Deadline, CallbackRunsWhenTheDeadlineFires) {
-  const Cancellable context = timed(Context::background(), kShortDeadline);
+  const Cancellable context = timed_child(Context::background(), kShortDeadline);
   Event fired;
   const CancelCallback callback = context.context.on_cancel([&fired] { fired.set(); });
   EXPECT_TRUE(fired.wait_for(kPatience));
@@ -129,14 +112,14 @@ TEST(Deadline, CallbackRunsWhenTheDeadlineFires) {
 
 TEST(Deadline, DeadlineIsTheGivenTimePoint) {
   const auto deadline = Clock::now() + kFarDeadline;
-  const Cancellable context = until(Context::background(), deadline);
+  const Cancellable context = deadline_child(Context::background(), deadline);
   EXPECT_EQ(context.context.deadline(), deadline);
   EXPECT_TRUE(live(context.context));
 }
 
 TEST(Deadline, WithTimeoutDeadlineIsNowPlusTheTimeout) {
   const auto before = Clock::now();
-  const Cancellable context = timed(Context::background(), kFarDeadline);
+  const Cancellable context = timed_child(Context::background(), kFarDeadline);
   const auto after = Clock::now();
   ASSERT_TRUE(context.context.deadline().has_value());
   EXPECT_GE(*context.context.deadline(), before + kFarDeadline);
@@ -144,14 +127,14 @@ TEST(Deadline, WithTimeoutDeadlineIsNowPlusTheTimeout) {
 }
 
 TEST(Deadline, PastDeadlineGivesAContextBornCancelled) {
-  const Cancellable context = until(Context::background(), Clock::now() - 1h);
+  const Cancellable context = deadline_child(Context::background(), Clock::now() - 1h);
   EXPECT_TRUE(context.context.cancelled());
   EXPECT_EQ(kind_of(context.context.err()), ErrorKind::kDeadlineExceeded);
   EXPECT_EQ(kind_of(context.context.cause()), ErrorKind::kDeadlineExceeded);
 }
 
 TEST(Deadline, EarliestTimePointGivesAContextBornCancelled) {
-  const Cancellable context = until(Context::background(), Clock::time_point::min());
+  const Cancellable context = deadline_child(Context::background(), Clock::time_point::min());
   EXPECT_TRUE(context.context.cancelled());
   EXPECT_EQ(kind_of(context.context.err()), ErrorKind::kDeadlineExceeded);
 }
@@ -159,30 +142,30 @@ TEST(Deadline, EarliestTimePointGivesAContextBornCancelled) {
 TEST(Deadline, NegativeTimeoutsGiveContextsBornCancelled) {
   for (const std::chrono::nanoseconds timeout : {-1ns, std::chrono::nanoseconds(-1h),
                                                  std::chrono::nanoseconds::min()}) {
-    const Cancellable context = timed(Context::background(), timeout);
+    const Cancellable context = timed_child(Context::background(), timeout);
     EXPECT_TRUE(context.context.cancelled()) << timeout.count();
     EXPECT_EQ(kind_of(context.context.err()), ErrorKind::kDeadlineExceeded) << timeout.count();
   }
 }
 
 TEST(Deadline, ZeroTimeoutFires) {
-  const Cancellable context = timed(Context::background(), 0ns);
+  const Cancellable context = timed_child(Context::background(), 0ns);
   EXPECT_TRUE(fires_deadline_exceeded(context.context));
 }
 
 TEST(Deadline, DeadlineOfExactlyNowFires) {
-  const Cancellable context = until(Context::background(), Clock::now());
+  const Cancellable context = deadline_child(Context::background(), Clock::now());
   EXPECT_TRUE(fires_deadline_exceeded(context.context));
 }
 
 TEST(Deadline, LargestTimeoutMeansNoDeadline) {
-  const Cancellable context = timed(Context::background(), std::chrono::nanoseconds::max());
+  const Cancellable context = timed_child(Context::background(), std::chrono::nanoseconds::max());
   EXPECT_TRUE(has_no_deadline(context.context));
   EXPECT_TRUE(live(context.context));
 }
 
 TEST(Deadline, LastTimePointMeansNoDeadline) {
-  const Cancellable context = until(Context::background(), Clock::time_point::max());
+  const Cancellable context = deadline_child(Context::background(), Clock::time_point::max());
   EXPECT_TRUE(has_no_deadline(context.context));
   EXPECT_TRUE(live(context.context));
 }
@@ -190,7 +173,7 @@ TEST(Deadline, LastTimePointMeansNoDeadline) {
 TEST(Deadline, EnormousTimeoutsNeverOverflowIntoThePast) {
   const std::chrono::nanoseconds largest = std::chrono::nanoseconds::max();
   for (const std::chrono::nanoseconds timeout : {largest - 1s, largest / 2, largest - 1ns}) {
-    const Cancellable context = timed(Context::background(), timeout);
+    const Cancellable context = timed_child(Context::background(), timeout);
     EXPECT_FALSE(context.context.wait_for(5ms)) << timeout.count();
     const auto deadline = context.context.deadline();
     EXPECT_TRUE(!deadline.has_value() || *deadline > Clock::now() + 24h * 365 * 100)
@@ -200,17 +183,17 @@ TEST(Deadline, EnormousTimeoutsNeverOverflowIntoThePast) {
 
 TEST(Deadline, ParentsEarlierDeadlineWins) {
   const auto parent_deadline = Clock::now() + kShortDeadline;
-  const Cancellable parent = until(Context::background(), parent_deadline);
-  const Cancellable child = until(parent.context, Clock::now() + kFarDeadline);
+  const Cancellable parent = deadline_child(Context::background(), parent_deadline);
+  const Cancellable child = deadline_child(parent.context, Clock::now() + kFarDeadline);
   EXPECT_EQ(child.context.deadline(), parent_deadline);
   EXPECT_TRUE(fires_deadline_exceeded(child.context));
   EXPECT_TRUE(cancelled_with(child.context, parent.context.cause()));
 }
 
 TEST(Deadline, ChildsEarlierDeadlineIsItsOwn) {
-  const Cancellable parent = timed(Context::background(), kFarDeadline);
+  const Cancellable parent = timed_child(Context::background(), kFarDeadline);
   const auto child_deadline = Clock::now() + kShortDeadline;
-  const Cancellable child = until(parent.context, child_deadline);
+  const Cancellable child = deadline_child(parent.context, child_deadline);
   EXPECT_EQ(child.context.deadline(), child_deadline);
   EXPECT_TRUE(fires_deadline_exceeded(child.context));
   EXPECT_TRUE(live(parent.context));
@@ -218,15 +201,15 @@ TEST(Deadline, ChildsEarlierDeadlineIsItsOwn) {
 
 TEST(Deadline, ChildWithoutADeadlineReportsTheParentsDeadline) {
   const auto parent_deadline = Clock::now() + kFarDeadline;
-  const Cancellable parent = until(Context::background(), parent_deadline);
-  const Cancellable plain_child = cancellable(cascade::with_cancel(parent.context));
-  const Cancellable unbounded_child = timed(parent.context, std::chrono::nanoseconds::max());
+  const Cancellable parent = deadline_child(Context::background(), parent_deadline);
+  const Cancellable plain_child = child_of(parent.context);
+  const Cancellable unbounded_child = timed_child(parent.context, std::chrono::nanoseconds::max());
   EXPECT_EQ(plain_child.context.deadline(), parent_deadline);
   EXPECT_EQ(unbounded_child.context.deadline(), parent_deadline);
 }
 
 TEST(Deadline, ParentsDeadlineCascadesWithTheSameCause) {
-  const Cancellable parent = timed(Context::background(), kShortDeadline);
+  const Cancellable parent = timed_child(Context::background(), kShortDeadline);
   const cascade::testing::ContextTree tree(parent.context, 2, 2);
   ASSERT_TRUE(fires_deadline_exceeded(parent.context));
   for (std::size_t node = 0; node < tree.size(); ++node) {
@@ -236,14 +219,14 @@ TEST(Deadline, ParentsDeadlineCascadesWithTheSameCause) {
 }
 
 TEST(Deadline, ChildOfAnExpiredParentIsBornWithItsDeadlineExceeded) {
-  const Cancellable parent = until(Context::background(), Clock::now() - 1s);
-  const Cancellable child = cancellable(cascade::with_cancel(parent.context));
+  const Cancellable parent = deadline_child(Context::background(), Clock::now() - 1s);
+  const Cancellable child = child_of(parent.context);
   EXPECT_TRUE(cancelled_with(child.context, parent.context.cause()));
   EXPECT_EQ(kind_of(child.context.err()), ErrorKind::kDeadlineExceeded);
 }
 
 TEST(Deadline, CancelBeforeTheTimeoutGivesCancelled) {
-  const Cancellable context = timed(Context::background(), kFarDeadline);
+  const Cancellable context = timed_child(Context::background(), kFarDeadline);
   context.cancel();
   EXPECT_EQ(kind_of(context.context.err()), ErrorKind::kCancelled);
   EXPECT_EQ(kind_of(context.context.cause()), ErrorKind::kCancelled);
@@ -251,7 +234,7 @@ TEST(Deadline, CancelBeforeTheTimeoutGivesCancelled) {
 
 TEST(Deadline, CancelBeforeTheTimeoutStaysCancelledAfterTheDeadlinePasses) {
   const auto deadline = Clock::now() + kShortDeadline;
-  const Cancellable context = until(Context::background(), deadline);
+  const Cancellable context = deadline_child(Context::background(), deadline);
   const Error cause = make_failure("finished early");
   context.cancel(cause);
   std::this_thread::sleep_until(deadline + kShortDeadline);
@@ -260,15 +243,15 @@ TEST(Deadline, CancelBeforeTheTimeoutStaysCancelledAfterTheDeadlinePasses) {
 }
 
 TEST(Deadline, CancelAfterTheDeadlineFiredIsANoOp) {
-  const Cancellable context = timed(Context::background(), kShortDeadline);
+  const Cancellable context = timed_child(Context::background(), kShortDeadline);
   ASSERT_TRUE(fires_deadline_exceeded(context.context));
   context.cancel(make_failure("too late"));
   EXPECT_EQ(kind_of(context.context.cause()), ErrorKind::kDeadlineExceeded);
 }
 
 TEST(Deadline, FiredChildRemovesItselfFromItsParent) {
-  const Cancellable parent = cancellable(cascade::with_cancel(Context::background()));
-  const Cancellable child = timed(parent.context, kShortDeadline);
+  const Cancellable parent = root_child();
+  const Cancellable child = timed_child(parent.context, kShortDeadline);
   EXPECT_EQ(parent.context.child_count(), 1U);
   ASSERT_TRUE(fires_deadline_exceeded(child.context));
   EXPECT_TRUE(eventually([&parent] { return parent.context.child_count() == 0; }));
@@ -276,7 +259,7 @@ TEST(Deadline, FiredChildRemovesItselfFromItsParent) {
 }
 
 TEST(Deadline, WithoutCancelIgnoresTheParentsDeadline) {
-  const Cancellable parent = timed(Context::background(), kShortDeadline);
+  const Cancellable parent = timed_child(Context::background(), kShortDeadline);
   const Context detached = cascade::without_cancel(parent.context);
   EXPECT_FALSE(detached.deadline().has_value());
   ASSERT_TRUE(fires_deadline_exceeded(parent.context));

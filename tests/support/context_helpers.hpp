@@ -1,8 +1,8 @@
 #pragma once
 
 // Helpers shared by the error and context suites: a failure type, a one-shot event with a time
-// limit, a classification of errors, a tree of cancellable contexts and a way to start several
-// std::threads at the same moment.
+// limit, a classification of errors, contexts with their Cancellers as named members, a tree of
+// cancellable contexts and a way to start several std::threads at the same moment.
 
 #include <gtest/gtest.h>
 
@@ -25,7 +25,7 @@ namespace cascade::testing {
 
 // How long anything that should happen promptly may take on a loaded machine before a test fails.
 inline constexpr std::chrono::seconds kPatience{5};
-// A deadline short enough to keep tests fast, long enough to be observed as not yet passed.
+// A deadline short enough to keep the tests fast.
 inline constexpr std::chrono::milliseconds kShortDeadline{20};
 // A deadline no test outlives.
 inline constexpr std::chrono::hours kFarDeadline{1};
@@ -118,6 +118,36 @@ inline Cancellable cancellable(std::pair<Context, Canceller> made) {
   return Cancellable{std::move(made.first), std::move(made.second)};
 }
 
+// A with_cancel child of `parent`, and one of background().
+inline Cancellable child_of(const Context& parent) {
+  return cancellable(with_cancel(parent));
+}
+inline Cancellable root_child() { return child_of(Context::background()); }
+
+// A with_timeout child of `parent`.
+inline Cancellable timed_child(const Context& parent, std::chrono::nanoseconds timeout) {
+  return cancellable(with_timeout(parent, timeout));
+}
+
+// A with_deadline child of `parent`.
+inline Cancellable deadline_child(const Context& parent,
+                                  std::chrono::steady_clock::time_point deadline) {
+  return cancellable(with_deadline(parent, deadline));
+}
+
+// Success when `context` is cancelled, or becomes so within kPatience, by a deadline: err() and
+// cause() are both DeadlineExceeded.
+inline ::testing::AssertionResult fires_deadline_exceeded(const Context& context) {
+  if (!context.wait_for(kPatience)) return ::testing::AssertionFailure() << "never cancelled";
+  if (kind_of(context.err()) != ErrorKind::kDeadlineExceeded) {
+    return ::testing::AssertionFailure() << "err() is " << kind_of(context.err());
+  }
+  if (kind_of(context.cause()) != ErrorKind::kDeadlineExceeded) {
+    return ::testing::AssertionFailure() << "cause() is " << kind_of(context.cause());
+  }
+  return ::testing::AssertionSuccess();
+}
+
 // Starts a std::thread that calls canceller(cause).
 inline std::jthread cancel_on_thread(const Canceller& canceller, Error cause = Error()) {
   return std::jthread([&canceller, cause = std::move(cause)] { canceller(cause); });
@@ -129,7 +159,7 @@ class ContextTree {
  public:
   static constexpr std::size_t kNoParent = std::numeric_limits<std::size_t>::max();
 
-  ContextTree(const Context& root, std::size_t fanout, std::size_t depth) {
+  ContextTree(const Context& root, std::size_t fanout, std::size_t depth) : root_(root) {
     add(root, kNoParent);
     std::size_t level_begin = 0;
     for (std::size_t level = 0; level < depth; ++level) {
@@ -163,6 +193,20 @@ class ContextTree {
     return live_nodes;
   }
 
+  // True when every node's cause is its parent's cause (the root's, for node 0), or the cause its
+  // own canceller was given, `own_causes[node]` (empty for the nodes whose canceller was not
+  // called).
+  bool causes_follow_the_tree(const std::vector<Error>& own_causes) const {
+    for (std::size_t node = 0; node < size(); ++node) {
+      const Error cause = context(node).cause();
+      const bool own = own_causes.at(node) && cause == own_causes[node];
+      const Context& parent_context = node == 0 ? root_ : context(parent(node));
+      const bool inherited = cause == parent_context.cause();
+      if (!own && !inherited) return false;
+    }
+    return true;
+  }
+
  private:
   struct Node {
     Context context;
@@ -175,6 +219,7 @@ class ContextTree {
     nodes_.push_back(Node{std::move(context), std::move(canceller), parent});
   }
 
+  Context root_;
   std::vector<Node> nodes_;
 };
 
