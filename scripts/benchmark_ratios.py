@@ -3,9 +3,10 @@
 
 Runs the benchmark binary (or reads the JSON it wrote) with tbb and cascade variants interleaved
 at random, then prints, for each workload and thread count, median(cascade) / median(tbb) of the
-wall-clock time and the interquartile range of the per-repetition ratios. Exits non-zero when a
-single-threaded ratio exceeds its gate (--gate flat=1.10): on a small shared machine only the
-1-thread ratios are stable enough to gate on; the others are reported.
+time per iteration (wall clock unless --time cpu) and the interquartile range of the
+per-repetition ratios. Exits non-zero when a single-threaded ratio exceeds its gate
+(--gate flat=1.10): on a small shared machine only the 1-thread ratios are stable enough to gate
+on; the others are reported.
 
 Benchmark names are "<workload>/<variant>[/<parameter>...]/threads:<n>", where <variant> is
 "tbb" or "cascade"; a workload's key is its name without the variant and the thread count
@@ -35,8 +36,8 @@ class BadRun(Exception):
 class Series:
     """The repetitions of one variant of one workload at one thread count."""
 
-    times_ns: dict = field(default_factory=dict)  # repetition index -> wall-clock ns/iteration
-    per_item_ns: list = field(default_factory=list)  # the harness's ns_per_<item> counter
+    times_ns: dict = field(default_factory=dict)  # repetition index -> ns per iteration
+    per_item_ns: list = field(default_factory=list)  # ns_per_<item> counter (wall clock)
     item: str = ""
 
 
@@ -73,6 +74,9 @@ def parse_arguments():
     parser.add_argument("--filter", default="", help="regular expression of benchmarks to run")
     parser.add_argument("--save-json", type=Path, help="write the binary's raw JSON here")
     parser.add_argument("--ratios-json", type=Path, help="write the computed ratios here")
+    parser.add_argument("--time", choices=("real", "cpu"), default="real",
+                        help="compare wall-clock time (default) or the main thread's CPU time; "
+                             "cpu resists a loaded machine, but means something at 1 thread only")
     parser.add_argument("--gate", action="append", default=[], metavar="WORKLOAD=MAX",
                         help="fail when the 1-thread ratio of WORKLOAD exceeds MAX (repeatable)")
     arguments = parser.parse_args()
@@ -139,7 +143,7 @@ def split_name(run_name):
     return "/".join(key_parts), parts[variant_position], int(thread_parts[0].split(":")[1])
 
 
-def collect_series(report):
+def collect_series(report, time_field):
     """Groups the per-repetition entries: (key, threads) -> {variant: Series}."""
     series = {}
     for entry in report["benchmarks"]:
@@ -152,10 +156,10 @@ def collect_series(report):
             continue
         key, variant, threads = parsed
         one = series.setdefault((key, threads), {}).setdefault(variant, Series())
-        nanoseconds = entry["real_time"] * NANOSECONDS_PER_UNIT[entry["time_unit"]]
+        nanoseconds = entry[time_field] * NANOSECONDS_PER_UNIT[entry["time_unit"]]
         one.times_ns[entry.get("repetition_index", len(one.times_ns))] = nanoseconds
         for name, value in entry.items():
-            if name.startswith("ns_per_"):
+            if name.startswith("ns_per_") and time_field == "real_time":
                 one.item = name[len("ns_per_"):]
                 one.per_item_ns.append(value)
     return series
@@ -180,8 +184,8 @@ def compare(key, threads, pair):
     return Comparison(key, threads, tbb, cascade, ratio, q1, q3)
 
 
-def build_comparisons(report, gates):
-    series = collect_series(report)
+def build_comparisons(report, gates, time_field):
+    series = collect_series(report, time_field)
     if not series:
         raise BadRun("the report holds no <workload>/<tbb|cascade>/threads:<n> benchmarks")
     comparisons = [compare(key, threads, pair) for (key, threads), pair in sorted(series.items())]
@@ -232,7 +236,7 @@ def main():
     arguments = parse_arguments()
     try:
         report = run_binary(arguments) if arguments.binary else read_report(arguments.json)
-        comparisons = build_comparisons(report, arguments.gates)
+        comparisons = build_comparisons(report, arguments.gates, f"{arguments.time}_time")
     except (BadRun, OSError, ValueError, KeyError) as problem:
         print(f"benchmark_ratios: {problem}", file=sys.stderr)
         return EXIT_BAD_RUN
