@@ -3,7 +3,7 @@
 #include "cascade/cancelled.hpp"
 #include "core/callback_runner.hpp"
 #include "core/deadline_timer.hpp"
-#include "pool/task_backend.hpp"
+#include "core/node_memory.hpp"
 
 namespace cascade::detail {
 namespace {
@@ -58,12 +58,22 @@ ContextNode::ContextNode(ContextNode* parent, std::optional<Clock::time_point> o
       owns_deadline_(earlier(own_deadline, parent ? parent->deadline_ : std::nullopt)),
       deadline_(owns_deadline_ ? own_deadline : (parent ? parent->deadline_ : std::nullopt)) {}
 
+ContextNode::ContextNode(ContextNode* parent) noexcept
+    : ContextState(true),
+      parent_(cancellable_or_null(parent)),
+      cancellable_(true),
+      owns_deadline_(false),
+      deadline_(parent != nullptr ? parent->deadline_ : std::nullopt) {}
+
 ContextNode::ContextNode(Immortal)
     : ContextState(false), parent_(nullptr), cancellable_(false), owns_deadline_(false) {}
 
-void* ContextNode::operator new(std::size_t bytes) { return pool::allocate_small(bytes); }
+void* ContextNode::operator new(std::size_t bytes) {
+  if (bytes > NodeMemory::kBlockSize) throw std::bad_alloc();  // a node type outgrew the blocks
+  return NodeMemory::allocate();
+}
 
-void ContextNode::operator delete(void* memory) noexcept { pool::free_small(memory); }
+void ContextNode::operator delete(void* memory) noexcept { NodeMemory::free(memory); }
 
 ContextNode::~ContextNode() {
   if (!left_parent_) leave_parent();
@@ -73,11 +83,6 @@ ContextNode::~ContextNode() {
     record = next;
   }
   if (parent_ != nullptr) release(parent_);
-}
-
-void ContextNode::join_tree() {
-  link_into_parent();
-  arm_deadline();
 }
 
 void ContextNode::link_into_parent() {
@@ -97,7 +102,7 @@ void ContextNode::link_into_parent() {
 }
 
 void ContextNode::arm_deadline() {
-  if (!owns_deadline_ || is_cancelled()) return;
+  if (is_cancelled()) return;
   if (*deadline_ <= Clock::now()) {
     cancel(Error(), CancelKind::deadline_exceeded);
     return;
@@ -114,14 +119,14 @@ void ContextNode::arm_deadline() {
 
 bool ContextNode::cancel(Error cause, CancelKind kind) noexcept {
   if (!cause) return cancel_with_library_cause(kind == CancelKind::deadline_exceeded ? deadline_exceeded_error() : cancelled_error(), kind);
-  return cancel_with(CancelCause{nullptr, std::move(cause)}, kind);
+  return cancel_with(cause, false, kind);
 }
 
 bool ContextNode::cancel_with_library_cause(const Error& cause, CancelKind kind) noexcept {
-  return cancel_with(CancelCause{&cause, Error()}, kind);
+  return cancel_with(cause, true, kind);
 }
 
-bool ContextNode::cancel_with(const CancelCause& cause, CancelKind kind) noexcept {
+bool ContextNode::cancel_with(const Error& cause, bool immortal, CancelKind kind) noexcept {
   if (!cancellable_) return false;
   PendingCallbacks pending;
   lock_.lock();
@@ -129,7 +134,7 @@ bool ContextNode::cancel_with(const CancelCause& cause, CancelKind kind) noexcep
     lock_.unlock();  // whoever marked it held this lock until its subtree was marked
     return false;
   }
-  mark_cancelled(cause, kind, pending);
+  mark_cancelled(cause, immortal, kind, pending);
   if (first_child_ != nullptr)
     cancel_descendants_and_unlock(pending);
   else
@@ -140,10 +145,10 @@ bool ContextNode::cancel_with(const CancelCause& cause, CancelKind kind) noexcep
   return true;
 }
 
-void ContextNode::mark_cancelled(const CancelCause& cause, CancelKind kind,
+void ContextNode::mark_cancelled(const Error& cause, bool immortal, CancelKind kind,
                                  PendingCallbacks& pending) noexcept {
-  cause_.immortal = cause.immortal;
-  if (cause.immortal == nullptr) cause_.owned = cause.owned;
+  cause_.immortal = immortal ? &cause : nullptr;
+  if (!immortal) cause_.owned = cause;
   kind_ = kind;
   for (CallbackRecord* record = first_callback_; record != nullptr; record = record->next)
     record->listed = false;
@@ -171,7 +176,7 @@ void ContextNode::cancel_descendants_and_unlock(PendingCallbacks& pending) noexc
       child->lock_.unlock();  // its own cancel marked its subtree while holding this lock
       continue;
     }
-    child->mark_cancelled(cause_, kind_, pending);
+    child->mark_cancelled(cause_.get(), cause_.immortal != nullptr, kind_, pending);
     child->cancel_path_below_ = top;
     top = child;
   }

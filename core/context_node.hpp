@@ -52,6 +52,8 @@ class ContextNode : public ContextState {
   // the object is fully constructed.
   ContextNode(ContextNode* parent, std::optional<Clock::time_point> own_deadline,
               bool cancellable);
+  // A cancellable node under `parent` (may be null) with the parent's deadline.
+  explicit ContextNode(ContextNode* parent) noexcept;
   // A node that lives for the whole program and is never cancelled (Context::background()).
   struct Immortal {};
   explicit ContextNode(Immortal);
@@ -59,8 +61,8 @@ class ContextNode : public ContextState {
   ContextNode& operator=(const ContextNode&) = delete;
   virtual ~ContextNode();
 
-  // Nodes (groups' nodes included) come from the pool's per-thread small-object caches: a group
-  // per task of a nested computation makes this a hot path.
+  // Nodes (groups' nodes included) come from NodeMemory's per-thread blocks: a group per task of
+  // a nested computation makes this a hot path.
   static void* operator new(std::size_t bytes);
   static void operator delete(void* memory) noexcept;
 
@@ -68,7 +70,10 @@ class ContextNode : public ContextState {
   // marks it born cancelled with the parent's cause. Then arms its deadline, or cancels it with
   // DeadlineExceeded when the deadline has already passed. Throws std::system_error if the timer
   // thread cannot start.
-  void join_tree();
+  void join_tree() {
+    link_into_parent();
+    if (owns_deadline_) arm_deadline();
+  }
 
   // Cancels this node and its subtree (see the class comment). An empty cause means the default
   // error of `kind`. Returns false, and changes nothing, when the node was already cancelled or
@@ -95,8 +100,9 @@ class ContextNode : public ContextState {
   bool is_cancelled() const noexcept { return cancelled.load(std::memory_order_acquire); }
   void link_into_parent();
   void arm_deadline();
-  bool cancel_with(const CancelCause& cause, CancelKind kind) noexcept;
-  void mark_cancelled(const CancelCause& cause, CancelKind kind, PendingCallbacks& pending) noexcept;
+  bool cancel_with(const Error& cause, bool immortal, CancelKind kind) noexcept;
+  void mark_cancelled(const Error& cause, bool immortal, CancelKind kind,
+                      PendingCallbacks& pending) noexcept;
   void cancel_descendants_and_unlock(PendingCallbacks& pending) noexcept;
   ContextNode* take_first_child() noexcept;
   void unlink_child(ContextNode& child) noexcept;

@@ -7,6 +7,7 @@
 #include "cascade/cancelled.hpp"
 #include "cascade/detail/group_runtime.hpp"
 #include "core/context_access.hpp"
+#include "core/node_memory.hpp"
 #include "core/running_tasks.hpp"
 
 namespace cascade::detail {
@@ -52,8 +53,10 @@ class GroupState::Task final : public pool::Job {
   GroupState& group_;
 };
 
+static_assert(sizeof(GroupState) <= NodeMemory::kBlockSize, "a group's node must fit a node block");
+
 GroupState::GroupState(ContextNode* parent, bool fail_fast)
-    : ContextNode(parent, std::nullopt, true), fail_fast_(fail_fast) {}
+    : ContextNode(parent), fail_fast_(fail_fast) {}
 
 void* GroupState::allocate_task(std::size_t callable_size) {
   static_assert(sizeof(Task) <= Task::kCallableOffset);

@@ -3,8 +3,9 @@
 namespace cascade::detail {
 
 constinit thread_local const RunningTask* RunningTask::innermost_ = nullptr;
+constinit thread_local std::uint64_t RunningTask::mask_ = 0;
 
-bool RunningTask::on_this_thread(const GroupState& group) noexcept {
+bool RunningTask::on_stack(const GroupState& group) noexcept {
   for (const RunningTask* task = innermost_; task != nullptr; task = task->outer_)
     if (task->group_ == &group) return true;
   return false;

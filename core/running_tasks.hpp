@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+
 namespace cascade::detail {
 
 class GroupState;
@@ -8,23 +10,40 @@ class GroupState;
 // thread when a task waits for a child group and the waiting thread runs other tasks meanwhile;
 // the marks form a per-thread stack, which is how Group::wait() recognises a wait that would wait
 // for itself. Construction and destruction are a few loads and stores (inline: every task pays).
+// A per-thread bit mask of the groups on the stack (one bit per group, by address) lets the check
+// skip the walk in the common case where the group is not there.
 class RunningTask {
  public:
-  explicit RunningTask(const GroupState& group) noexcept : group_(&group), outer_(innermost_) {
+  explicit RunningTask(const GroupState& group) noexcept
+      : group_(&group), outer_(innermost_), outer_mask_(mask_) {
     innermost_ = this;
+    mask_ |= bit_of(group);
   }
-  ~RunningTask() { innermost_ = outer_; }
+  ~RunningTask() {
+    innermost_ = outer_;
+    mask_ = outer_mask_;
+  }
   RunningTask(const RunningTask&) = delete;
   RunningTask& operator=(const RunningTask&) = delete;
 
   // True when a task of `group` is running on this thread, at any nesting level.
-  static bool on_this_thread(const GroupState& group) noexcept;
+  static bool on_this_thread(const GroupState& group) noexcept {
+    return (mask_ & bit_of(group)) != 0 && on_stack(group);
+  }
 
  private:
+  static std::uint64_t bit_of(const GroupState& group) noexcept {
+    constexpr int kAddressBitsSkipped = 8;  // nodes are 256-byte blocks
+    return std::uint64_t{1} << ((reinterpret_cast<std::uintptr_t>(&group) >> kAddressBitsSkipped) & 63);
+  }
+  static bool on_stack(const GroupState& group) noexcept;
+
   static constinit thread_local const RunningTask* innermost_;
+  static constinit thread_local std::uint64_t mask_;
 
   const GroupState* group_;
   const RunningTask* outer_;
+  std::uint64_t outer_mask_;
 };
 
 }  // namespace cascade::detail

@@ -46,12 +46,6 @@ class Job {
   ~Job() = default;
 };
 
-// Memory for the core's small, short-lived objects (context nodes), from the backend's
-// per-thread caches; may be freed from any thread. Aligned to 16. allocate_small throws
-// std::bad_alloc.
-void* allocate_small(std::size_t bytes);
-void free_small(void* memory) noexcept;
-
 // Storage for a Job of `bytes` bytes, aligned to 16. Throws std::bad_alloc.
 void* allocate_job(std::size_t bytes);
 // Frees storage that was never submitted.

@@ -118,28 +118,6 @@ void CompletionCounter::wait() noexcept {
   if (!idle()) d1::wait(waitable(storage_), shared_context());
 }
 
-namespace {
-
-// What allocate_small keeps in front of each block: where to return it.
-struct alignas(16) SmallBlockHeader {
-  d1::small_object_pool* pool;
-  std::size_t bytes;
-};
-
-}  // namespace
-
-void* allocate_small(std::size_t bytes) {
-  d1::small_object_pool* pool = nullptr;
-  const std::size_t total = sizeof(SmallBlockHeader) + bytes;
-  auto* header = new (r1::allocate(pool, total)) SmallBlockHeader{pool, total};
-  return header + 1;
-}
-
-void free_small(void* memory) noexcept {
-  SmallBlockHeader* header = static_cast<SmallBlockHeader*>(memory) - 1;
-  r1::deallocate(*header->pool, header, header->bytes);
-}
-
 void* allocate_job(std::size_t bytes) {
   d1::small_object_pool* pool = nullptr;
   const std::size_t total = JobTask::block_size(bytes);
