@@ -85,7 +85,7 @@ void GroupState::submit(TaskCallable& callable) {
   }
   Task& task = accept(callable);
   if (limit > 0 && !take_slot_or_queue(task, limit)) return;
-  pool::submit(task);
+  pool::submit(task, counter_);
 }
 
 bool GroupState::take_slot_or_queue(Task& task, int limit) {
@@ -115,7 +115,7 @@ void GroupState::unreserve_slot() noexcept {
   if (limit_.load(std::memory_order_relaxed) > 0) release_slot();
 }
 
-void GroupState::submit_reserved(TaskCallable& callable) noexcept { pool::submit(accept(callable)); }
+void GroupState::submit_reserved(TaskCallable& callable) noexcept { pool::submit(accept(callable), counter_); }
 
 // Hands the freed slot to the oldest queued task, if any. A queued task that starts after the
 // context was cancelled is skipped when it runs, so cancelling drains the queue this way too.
@@ -131,7 +131,7 @@ void GroupState::release_slot() noexcept {
     queue_head_ = next->next_queued;
     if (queue_head_ == nullptr) queue_tail_ = nullptr;
   }
-  pool::submit(*next);
+  pool::submit(*next, counter_);
 }
 
 void GroupState::set_limit(int limit) {

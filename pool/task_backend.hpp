@@ -50,8 +50,9 @@ class Job {
 void* allocate_job(std::size_t bytes);
 // Frees storage that was never submitted.
 void free_job(void* storage) noexcept;
-// Queues `job` (constructed at the start of its storage) to run on a pool thread; jobs submitted
-// from inside a job run before older ones on that thread (LIFO), others may steal them.
-void submit(Job& job) noexcept;
+// Queues `job` (constructed at the start of its storage, already counted on `counter`, which its
+// run() returns) to run on a pool thread; jobs submitted from inside a job run before older ones
+// on that thread (LIFO), others may steal them.
+void submit(Job& job, CompletionCounter& counter) noexcept;
 
 }  // namespace cascade::pool

@@ -127,6 +127,8 @@ void* allocate_job(std::size_t bytes) {
 
 void free_job(void* storage) noexcept { JobTask::of(storage).free(); }
 
-void submit(Job& job) noexcept { d1::spawn(JobTask::of(&job), shared_context()); }
+void submit(Job& job, CompletionCounter&) noexcept {  // run() names the counter again
+  d1::spawn(JobTask::of(&job), shared_context());
+}
 
 }  // namespace cascade::pool
