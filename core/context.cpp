@@ -40,7 +40,7 @@ std::optional<Clock::time_point> deadline_after(std::chrono::nanoseconds timeout
 
 std::pair<Context, Canceller> derive(const Context& parent,
                                      std::optional<Clock::time_point> deadline) {
-  Context child = ContextAccess::adopt(new ContextNode(&ContextAccess::node(parent), deadline, true));
+  Context child = ContextAccess::adopt(new ContextNode(&ContextAccess::node(parent), deadline));
   ContextAccess::node(child).join_tree();
   Canceller canceller = ContextAccess::canceller_for(child);
   return {std::move(child), std::move(canceller)};
@@ -51,7 +51,7 @@ std::pair<Context, Canceller> derive(const Context& parent,
 Context Context::background() noexcept { return Context(Adopt{}, background_state()); }
 
 detail::ContextState* Context::background_state() noexcept {
-  static ContextNode* const root = new ContextNode(ContextNode::Immortal{});
+  static ContextNode* const root = new ContextNode(ContextNode::Uncancellable::immortal);
   return root;
 }
 
@@ -152,7 +152,7 @@ std::pair<Context, Canceller> with_deadline(Context parent, Clock::time_point de
 }
 
 Context without_cancel(Context) {  // cascade contexts carry no values, so nothing is inherited
-  return ContextAccess::adopt(new ContextNode(nullptr, std::nullopt, false));
+  return ContextAccess::adopt(new ContextNode(ContextNode::Uncancellable::counted));
 }
 
 }  // namespace cascade

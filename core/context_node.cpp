@@ -1,6 +1,8 @@
 #include "core/context_node.hpp"
 
-#include "cascade/cancelled.hpp"
+#include <new>
+#include <utility>
+
 #include "core/callback_runner.hpp"
 #include "core/deadline_timer.hpp"
 #include "core/node_memory.hpp"
@@ -8,16 +10,14 @@
 namespace cascade::detail {
 namespace {
 
-// Requests stop on the std::stop_source behind Context::stop_token().
+// Requests stop on the std::stop_source behind Context::stop_token(). The node finds it again in
+// its callback list, so every token of one node shares one stop state.
 class StopRequest final : public CallbackRecord {
  public:
-  explicit StopRequest(std::stop_source source) : source_(std::move(source)) {
-    references.store(1, std::memory_order_relaxed);  // only the node's list holds it
-  }
-  void invoke() noexcept override { source_.request_stop(); }
+  StopRequest() { references.store(1, std::memory_order_relaxed); }  // only the node's list
+  void invoke() noexcept override { source.request_stop(); }
 
- private:
-  std::stop_source source_;
+  std::stop_source source;
 };
 
 // Forgets a node's deadline once the node is cancelled, so the timer lets go of it early.
@@ -25,6 +25,7 @@ class DeadlineDisarm final : public CallbackRecord {
  public:
   DeadlineDisarm() { references.store(1, std::memory_order_relaxed); }
   void invoke() noexcept override { DeadlineTimer::instance().disarm(key); }
+
   DeadlineTimer::Key key;
 };
 
@@ -34,39 +35,33 @@ ContextNode* cancellable_or_null(ContextNode* parent) noexcept {
   return parent;
 }
 
-bool earlier(std::optional<Clock::time_point> own, std::optional<Clock::time_point> inherited) {
-  return own && (!inherited || *own < *inherited);
+Clock::time_point deadline_of(const ContextNode* node) noexcept {
+  return node != nullptr ? node->deadline().value_or(Clock::time_point::max())
+                         : Clock::time_point::max();
 }
 
 }  // namespace
 
-const Error& cancelled_error() {
-  static const Error error = Error::make(Cancelled());
-  return error;
-}
-
-const Error& deadline_exceeded_error() {
-  static const Error error = Error::make(DeadlineExceeded());
-  return error;
-}
-
-ContextNode::ContextNode(ContextNode* parent, std::optional<Clock::time_point> own_deadline,
-                         bool cancellable)
+ContextNode::ContextNode(ContextNode* parent, std::optional<Clock::time_point> own_deadline)
     : ContextState(true),
+      cancellable_(true),
+      owns_deadline_(own_deadline && *own_deadline < deadline_of(parent)),
       parent_(cancellable_or_null(parent)),
-      cancellable_(cancellable),
-      owns_deadline_(earlier(own_deadline, parent ? parent->deadline_ : std::nullopt)),
-      deadline_(owns_deadline_ ? own_deadline : (parent ? parent->deadline_ : std::nullopt)) {}
+      deadline_(owns_deadline_ ? *own_deadline : deadline_of(parent)) {}
 
 ContextNode::ContextNode(ContextNode* parent) noexcept
     : ContextState(true),
-      parent_(cancellable_or_null(parent)),
       cancellable_(true),
       owns_deadline_(false),
-      deadline_(parent != nullptr ? parent->deadline_ : std::nullopt) {}
+      parent_(cancellable_or_null(parent)),
+      deadline_(deadline_of(parent)) {}
 
-ContextNode::ContextNode(Immortal)
-    : ContextState(false), parent_(nullptr), cancellable_(false), owns_deadline_(false) {}
+ContextNode::ContextNode(Uncancellable kind) noexcept
+    : ContextState(kind == Uncancellable::counted),
+      cancellable_(false),
+      owns_deadline_(false),
+      parent_(nullptr),
+      deadline_(kNoDeadline) {}
 
 void* ContextNode::operator new(std::size_t bytes) {
   if (bytes > NodeMemory::kBlockSize) throw std::bad_alloc();  // a node type outgrew the blocks
@@ -85,11 +80,17 @@ ContextNode::~ContextNode() {
   if (parent_ != nullptr) release(parent_);
 }
 
+std::optional<Clock::time_point> ContextNode::deadline() const noexcept {
+  if (deadline_ == kNoDeadline) return std::nullopt;
+  return deadline_;
+}
+
 void ContextNode::link_into_parent() {
   if (parent_ == nullptr) return;
   std::lock_guard lock(parent_->lock_);
   if (parent_->is_cancelled()) {
-    cause_ = parent_->cause_;  // born cancelled: nothing else can see this node yet
+    owned_cause_ = parent_->owned_cause_;  // born cancelled: nothing else can see this node yet
+    library_cause_ = parent_->library_cause_;
     kind_ = parent_->kind_;
     cancelled.store(true, std::memory_order_release);
     return;
@@ -103,13 +104,13 @@ void ContextNode::link_into_parent() {
 
 void ContextNode::arm_deadline() {
   if (is_cancelled()) return;
-  if (*deadline_ <= Clock::now()) {
-    cancel(Error(), CancelKind::deadline_exceeded);
+  if (deadline_ <= Clock::now()) {
+    cancel(LibraryCause::deadline_exceeded, CancelKind::deadline_exceeded);
     return;
   }
   auto* disarm = new DeadlineDisarm();
   try {
-    disarm->key = DeadlineTimer::instance().arm(*deadline_, *this);
+    disarm->key = DeadlineTimer::instance().arm(deadline_, *this);
   } catch (...) {
     release(disarm);
     throw;
@@ -118,15 +119,18 @@ void ContextNode::arm_deadline() {
 }
 
 bool ContextNode::cancel(Error cause, CancelKind kind) noexcept {
-  if (!cause) return cancel_with_library_cause(kind == CancelKind::deadline_exceeded ? deadline_exceeded_error() : cancelled_error(), kind);
-  return cancel_with(cause, false, kind);
+  if (!cause)
+    return cancel(kind == CancelKind::deadline_exceeded ? LibraryCause::deadline_exceeded
+                                                        : LibraryCause::cancelled,
+                  kind);
+  return cancel_with(cause, LibraryCause::none, kind);
 }
 
-bool ContextNode::cancel_with_library_cause(const Error& cause, CancelKind kind) noexcept {
-  return cancel_with(cause, true, kind);
+bool ContextNode::cancel(LibraryCause cause, CancelKind kind) noexcept {
+  return cancel_with(Error(), cause, kind);
 }
 
-bool ContextNode::cancel_with(const Error& cause, bool immortal, CancelKind kind) noexcept {
+bool ContextNode::cancel_with(const Error& owned, LibraryCause library, CancelKind kind) noexcept {
   if (!cancellable_) return false;
   PendingCallbacks pending;
   lock_.lock();
@@ -134,7 +138,7 @@ bool ContextNode::cancel_with(const Error& cause, bool immortal, CancelKind kind
     lock_.unlock();  // whoever marked it held this lock until its subtree was marked
     return false;
   }
-  mark_cancelled(cause, immortal, kind, pending);
+  mark_cancelled(owned, library, kind, pending);
   if (first_child_ != nullptr)
     cancel_descendants_and_unlock(pending);
   else
@@ -145,28 +149,35 @@ bool ContextNode::cancel_with(const Error& cause, bool immortal, CancelKind kind
   return true;
 }
 
-void ContextNode::mark_cancelled(const Error& cause, bool immortal, CancelKind kind,
+void ContextNode::mark_cancelled(const Error& owned, LibraryCause library, CancelKind kind,
                                  PendingCallbacks& pending) noexcept {
-  cause_.immortal = immortal ? &cause : nullptr;
-  if (!immortal) cause_.owned = cause;
+  if (library == LibraryCause::none) owned_cause_ = owned;
+  library_cause_ = library;
   kind_ = kind;
-  for (CallbackRecord* record = first_callback_; record != nullptr; record = record->next)
+  CallbackRecord* last = nullptr;
+  for (CallbackRecord* record = first_callback_; record != nullptr; record = record->next) {
     record->listed = false;
-  pending.splice(first_callback_, last_callback_);
-  first_callback_ = last_callback_ = nullptr;
+    last = record;
+  }
+  pending.splice(first_callback_, last);
+  first_callback_ = nullptr;
   cancelled.store(true, std::memory_order_release);
 }
 
-// Depth-first over the subtree, with the locked nodes kept as an intrusive stack
-// (cancel_path_below_), so a deep tree needs neither recursion nor allocation. Each node stays
-// locked until all its children are marked; children are taken off the list as they are visited.
+// Depth-first over the subtree, with the locked nodes kept as an intrusive stack (through the
+// detached children's previous_sibling_), so a deep tree needs neither recursion nor allocation.
+// Each node stays locked until all its children are marked; children are taken off the list as
+// they are visited.
 void ContextNode::cancel_descendants_and_unlock(PendingCallbacks& pending) noexcept {
-  cancel_path_below_ = nullptr;
   ContextNode* top = this;
-  while (top != nullptr) {
+  for (;;) {
     ContextNode* child = top->take_first_child();
     if (child == nullptr) {
-      ContextNode* below = top->cancel_path_below_;
+      if (top == this) {
+        lock_.unlock();
+        return;
+      }
+      ContextNode* below = std::exchange(top->previous_sibling_, nullptr);
       top->lock_.unlock();
       top = below;
       continue;
@@ -176,8 +187,8 @@ void ContextNode::cancel_descendants_and_unlock(PendingCallbacks& pending) noexc
       child->lock_.unlock();  // its own cancel marked its subtree while holding this lock
       continue;
     }
-    child->mark_cancelled(cause_.get(), cause_.immortal != nullptr, kind_, pending);
-    child->cancel_path_below_ = top;
+    child->mark_cancelled(owned_cause_, library_cause_, kind_, pending);
+    child->previous_sibling_ = top;
     top = child;
   }
 }
@@ -207,12 +218,13 @@ void ContextNode::leave_parent() noexcept {
 
 Error ContextNode::err() const {
   if (!is_cancelled()) return Error();
-  return kind_ == CancelKind::deadline_exceeded ? deadline_exceeded_error() : cancelled_error();
+  return library_error(kind_ == CancelKind::deadline_exceeded ? LibraryCause::deadline_exceeded
+                                                              : LibraryCause::cancelled);
 }
 
 Error ContextNode::cause() const {
   if (!is_cancelled()) return Error();
-  return cause_.get();
+  return library_cause_ == LibraryCause::none ? owned_cause_ : library_error(library_cause_);
 }
 
 std::size_t ContextNode::child_count() const {
@@ -223,22 +235,23 @@ std::size_t ContextNode::child_count() const {
 std::stop_token ContextNode::stop_token() {
   if (!cancellable_) return {};
   std::lock_guard lock(lock_);
-  if (!stop_source_) {
-    std::stop_source source;
-    if (is_cancelled())
-      source.request_stop();  // a fresh source has no stop_callbacks yet
-    else
-      append_callback(*new StopRequest(source));
-    stop_source_ = std::move(source);
+  if (is_cancelled()) {
+    std::stop_source stopped;
+    stopped.request_stop();  // a fresh source has no stop_callbacks yet
+    return stopped.get_token();
   }
-  return stop_source_->get_token();
+  for (CallbackRecord* record = first_callback_; record != nullptr; record = record->next)
+    if (auto* request = dynamic_cast<StopRequest*>(record)) return request->source.get_token();
+  auto* request = new StopRequest();
+  push_callback(*request);
+  return request->source.get_token();
 }
 
 void ContextNode::add_callback(CallbackRecord& record) {
   {
     std::lock_guard lock(lock_);
     if (!is_cancelled()) {
-      append_callback(record);
+      push_callback(record);
       return;
     }
   }
@@ -247,14 +260,11 @@ void ContextNode::add_callback(CallbackRecord& record) {
   now.run();
 }
 
-void ContextNode::append_callback(CallbackRecord& record) noexcept {
-  record.previous = last_callback_;
-  record.next = nullptr;
-  if (last_callback_ != nullptr)
-    last_callback_->next = &record;
-  else
-    first_callback_ = &record;
-  last_callback_ = &record;
+void ContextNode::push_callback(CallbackRecord& record) noexcept {
+  record.previous = nullptr;
+  record.next = first_callback_;
+  if (first_callback_ != nullptr) first_callback_->previous = &record;
+  first_callback_ = &record;
   record.listed = true;
 }
 
@@ -262,8 +272,11 @@ void ContextNode::remove_callback(CallbackRecord& record) noexcept {
   {
     std::lock_guard lock(lock_);
     if (!record.listed) return;
-    if (record.previous != nullptr) record.previous->next = record.next; else first_callback_ = record.next;
-    if (record.next != nullptr) record.next->previous = record.previous; else last_callback_ = record.previous;
+    if (record.previous != nullptr)
+      record.previous->next = record.next;
+    else
+      first_callback_ = record.next;
+    if (record.next != nullptr) record.next->previous = record.previous;
     record.listed = false;
   }
   release(&record);

@@ -2,7 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
-#include <mutex>
+#include <cstdint>
 #include <optional>
 #include <stop_token>
 
@@ -10,6 +10,7 @@
 #include "cascade/detail/context_state.hpp"
 #include "cascade/error.hpp"
 #include "core/callback_runner.hpp"
+#include "core/library_causes.hpp"
 #include "core/spin_lock.hpp"
 
 namespace cascade::detail {
@@ -17,18 +18,7 @@ namespace cascade::detail {
 using Clock = std::chrono::steady_clock;
 
 // Why a node was cancelled, which selects its err(): Cancelled or DeadlineExceeded.
-enum class CancelKind : unsigned char { cancelled, deadline_exceeded };
-
-// A cancellation cause as a node stores it: a pointer to one of the library's immortal Errors
-// (plain Cancelled, DeadlineExceeded, "group finished", ...), or the node's own copy of a user's
-// Error. Immortal causes spare the shared exception object's atomic reference count on hot paths
-// such as every group's wait().
-struct CancelCause {
-  const Error* immortal = nullptr;
-  Error owned;  // used when immortal is null
-
-  const Error& get() const noexcept { return immortal != nullptr ? *immortal : owned; }
-};
+enum class CancelKind : std::uint8_t { cancelled, deadline_exceeded };
 
 // One node of the cancellation tree.
 //
@@ -45,18 +35,21 @@ struct CancelCause {
 // collected from the marked nodes run after every lock is released.
 //
 // States: live -> cancelled (once; `cancelled`, the cause and the kind never change again).
+//
+// Size: 96 bytes (a group's node adds its state in the same 128-byte budget); fields are ordered
+// so that a group's small fields fill this class's tail padding.
 class ContextNode : public ContextState {
  public:
-  // A node under `parent` (may be null: a root). `own_deadline` is this node's deadline, if any;
-  // the node's effective deadline is the earlier of it and the parent's. Call join_tree() once
-  // the object is fully constructed.
-  ContextNode(ContextNode* parent, std::optional<Clock::time_point> own_deadline,
-              bool cancellable);
+  // A node under `parent` (may be null: a root) whose own deadline is `own_deadline`; its
+  // effective deadline is the earlier of that and the parent's. Call join_tree() once the object
+  // is fully constructed.
+  ContextNode(ContextNode* parent, std::optional<Clock::time_point> own_deadline);
   // A cancellable node under `parent` (may be null) with the parent's deadline.
   explicit ContextNode(ContextNode* parent) noexcept;
-  // A node that lives for the whole program and is never cancelled (Context::background()).
-  struct Immortal {};
-  explicit ContextNode(Immortal);
+  // A node that is never cancelled and keeps no children: Context::background() (immortal, not
+  // counted) or without_cancel().
+  enum class Uncancellable { immortal, counted };
+  explicit ContextNode(Uncancellable kind) noexcept;
   ContextNode(const ContextNode&) = delete;
   ContextNode& operator=(const ContextNode&) = delete;
   virtual ~ContextNode();
@@ -79,62 +72,59 @@ class ContextNode : public ContextState {
   // error of `kind`. Returns false, and changes nothing, when the node was already cancelled or
   // can never be cancelled. Never throws; safe from any thread.
   bool cancel(Error cause, CancelKind kind) noexcept;
-  // The same with one of the library's immortal Errors as the cause.
-  bool cancel_with_library_cause(const Error& cause, CancelKind kind) noexcept;
+  // The same with one of the library's own causes.
+  bool cancel(LibraryCause cause, CancelKind kind) noexcept;
 
   // The node's err() and cause(): success while live. Thread-safe.
   Error err() const;
   Error cause() const;
-  std::optional<Clock::time_point> deadline() const noexcept { return deadline_; }
+  std::optional<Clock::time_point> deadline() const noexcept;
   bool can_be_cancelled() const noexcept { return cancellable_; }
   std::size_t child_count() const;
   std::stop_token stop_token();
 
-  // Appends `record` to the callbacks run on cancellation; runs it at once, on this thread, when
-  // the node is already cancelled. Takes over the record's list reference.
+  // Adds `record` to the callbacks run on cancellation (in no particular order); runs it at once,
+  // on this thread, when the node is already cancelled. Takes over the record's list reference.
   void add_callback(CallbackRecord& record);
   // Takes `record` off the list if it is still there (CancelCallback::stop).
   void remove_callback(CallbackRecord& record) noexcept;
 
  private:
+  static constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
+
   bool is_cancelled() const noexcept { return cancelled.load(std::memory_order_acquire); }
   void link_into_parent();
   void arm_deadline();
-  bool cancel_with(const Error& cause, bool immortal, CancelKind kind) noexcept;
-  void mark_cancelled(const Error& cause, bool immortal, CancelKind kind,
+  bool cancel_with(const Error& owned, LibraryCause library, CancelKind kind) noexcept;
+  void mark_cancelled(const Error& owned, LibraryCause library, CancelKind kind,
                       PendingCallbacks& pending) noexcept;
   void cancel_descendants_and_unlock(PendingCallbacks& pending) noexcept;
   ContextNode* take_first_child() noexcept;
   void unlink_child(ContextNode& child) noexcept;
   void leave_parent() noexcept;
-  void append_callback(CallbackRecord& record) noexcept;
-
-  ContextNode* const parent_;  // a counted reference; null for a root
-  const bool cancellable_;
-  const bool owns_deadline_;  // this node's deadline is earlier than its parent's
-  const std::optional<Clock::time_point> deadline_;
+  void push_callback(CallbackRecord& record) noexcept;
 
   mutable SpinLock lock_;
-  // Guarded by parent_->lock_.
-  ContextNode* previous_sibling_ = nullptr;
-  ContextNode* next_sibling_ = nullptr;
-  bool linked_ = false;
+  const bool cancellable_;
+  const bool owns_deadline_;  // this node's deadline is earlier than its parent's
+  bool linked_ = false;       // guarded by parent_->lock_
   // Written by the one cancel() that marked this node, after it left the parent's list.
   bool left_parent_ = false;
+  // Written under lock_ before `cancelled` is set, immutable afterwards.
+  CancelKind kind_ = CancelKind::cancelled;
+  LibraryCause library_cause_ = LibraryCause::none;  // none: the cause is owned_cause_
+
+  ContextNode* const parent_;  // a counted reference; null for a root
+  const Clock::time_point deadline_;  // kNoDeadline when none
+  // Guarded by parent_->lock_. While a cascade walks a subtree, a child it has taken off its
+  // parent's list uses previous_sibling_ to point at the node below it on the walk's stack.
+  ContextNode* previous_sibling_ = nullptr;
+  ContextNode* next_sibling_ = nullptr;
   // Guarded by lock_.
   ContextNode* first_child_ = nullptr;
-  std::size_t child_count_ = 0;
-  CallbackRecord* first_callback_ = nullptr;
-  CallbackRecord* last_callback_ = nullptr;
-  std::optional<std::stop_source> stop_source_;
-  ContextNode* cancel_path_below_ = nullptr;  // the cascade's stack of locked nodes
-  // Written under lock_ before `cancelled` is set, immutable afterwards.
-  CancelCause cause_;
-  CancelKind kind_ = CancelKind::cancelled;
+  CallbackRecord* first_callback_ = nullptr;  // a list linked through previous/next
+  Error owned_cause_;  // written like kind_
+  std::uint32_t child_count_ = 0;  // guarded by lock_
 };
-
-// The shared, immutable errors the library reports without an explicit cause.
-const Error& cancelled_error();
-const Error& deadline_exceeded_error();
 
 }  // namespace cascade::detail

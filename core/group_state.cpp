@@ -4,7 +4,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "cascade/cancelled.hpp"
 #include "cascade/detail/group_runtime.hpp"
 #include "core/context_access.hpp"
 #include "core/node_memory.hpp"
@@ -12,16 +11,6 @@
 
 namespace cascade::detail {
 namespace {
-
-const Error& group_finished_error() {
-  static const Error error = Error::make(Cancelled("group finished: wait() returned"));
-  return error;
-}
-
-const Error& group_destroyed_error() {
-  static const Error error = Error::make(Cancelled("group destroyed before wait()"));
-  return error;
-}
 
 constexpr std::size_t round_up(std::size_t size, std::size_t alignment) {
   return (size + alignment - 1) / alignment * alignment;
@@ -53,6 +42,19 @@ class GroupState::Task final : public pool::Job {
   GroupState& group_;
 };
 
+// The limit's slots: at most `slots` tasks of the group hold one (queued in the pool or running);
+// the others wait here, first come first served.
+struct GroupState::Limit {
+  explicit Limit(int slot_count) noexcept : slots(slot_count) {}
+
+  const int slots;
+  SpinLock lock;
+  int holders = 0;  // guarded by lock, like the queue
+  Task* queue_head = nullptr;
+  Task* queue_tail = nullptr;
+};
+
+static_assert(sizeof(GroupState) <= 128, "a group's node must stay within 128 bytes");
 static_assert(sizeof(GroupState) <= NodeMemory::kBlockSize, "a group's node must fit a node block");
 
 GroupState::GroupState(ContextNode* parent, bool fail_fast)
@@ -77,59 +79,62 @@ GroupState::Task& GroupState::accept(TaskCallable& callable) noexcept {
 }
 
 void GroupState::submit(TaskCallable& callable) {
-  const int limit = limit_.load(std::memory_order_relaxed);
-  if (limit == 0) {
+  if (limit_ != nullptr && limit_->slots == 0) {
     callable.destroy();
     free_task(&callable);
     throw std::logic_error("cascade::Group::go: the group's limit is 0, so the task could never run");
   }
   Task& task = accept(callable);
-  if (limit > 0 && !take_slot_or_queue(task, limit)) return;
+  if (limit_ != nullptr && !take_slot_or_queue(task)) return;
   pool::submit(task, counter_);
 }
 
-bool GroupState::take_slot_or_queue(Task& task, int limit) {
-  std::lock_guard lock(slots_lock_);
-  if (tasks_holding_slots_ < limit) {
-    ++tasks_holding_slots_;
+bool GroupState::take_slot_or_queue(Task& task) {
+  Limit& limit = *limit_;
+  std::lock_guard lock(limit.lock);
+  if (limit.holders < limit.slots) {
+    ++limit.holders;
     return true;
   }
-  if (queue_tail_ != nullptr)
-    queue_tail_->next_queued = &task;
+  if (limit.queue_tail != nullptr)
+    limit.queue_tail->next_queued = &task;
   else
-    queue_head_ = &task;
-  queue_tail_ = &task;
+    limit.queue_head = &task;
+  limit.queue_tail = &task;
   return false;
 }
 
 bool GroupState::try_reserve_slot() {
-  const int limit = limit_.load(std::memory_order_relaxed);
-  if (limit < 0) return true;
-  std::lock_guard lock(slots_lock_);
-  if (tasks_holding_slots_ >= limit) return false;
-  ++tasks_holding_slots_;
+  if (limit_ == nullptr) return true;
+  Limit& limit = *limit_;
+  std::lock_guard lock(limit.lock);
+  if (limit.holders >= limit.slots) return false;
+  ++limit.holders;
   return true;
 }
 
 void GroupState::unreserve_slot() noexcept {
-  if (limit_.load(std::memory_order_relaxed) > 0) release_slot();
+  if (limit_ != nullptr) release_slot();
 }
 
-void GroupState::submit_reserved(TaskCallable& callable) noexcept { pool::submit(accept(callable), counter_); }
+void GroupState::submit_reserved(TaskCallable& callable) noexcept {
+  pool::submit(accept(callable), counter_);
+}
 
 // Hands the freed slot to the oldest queued task, if any. A queued task that starts after the
 // context was cancelled is skipped when it runs, so cancelling drains the queue this way too.
 void GroupState::release_slot() noexcept {
+  Limit& limit = *limit_;
   Task* next = nullptr;
   {
-    std::lock_guard lock(slots_lock_);
-    next = queue_head_;
+    std::lock_guard lock(limit.lock);
+    next = limit.queue_head;
     if (next == nullptr) {
-      --tasks_holding_slots_;
+      --limit.holders;
       return;
     }
-    queue_head_ = next->next_queued;
-    if (queue_head_ == nullptr) queue_tail_ = nullptr;
+    limit.queue_head = next->next_queued;
+    if (limit.queue_head == nullptr) limit.queue_tail = nullptr;
   }
   pool::submit(*next, counter_);
 }
@@ -138,7 +143,7 @@ void GroupState::set_limit(int limit) {
   if (!counter_.idle())
     throw std::logic_error(
         "cascade::Group::set_limit: tasks are still active; set the limit before go() or after wait()");
-  limit_.store(limit < 0 ? kNoLimit : limit, std::memory_order_relaxed);
+  limit_ = limit < 0 ? nullptr : std::make_unique<Limit>(limit);
 }
 
 void GroupState::run(Task& task) noexcept {
@@ -151,7 +156,7 @@ void GroupState::run(Task& task) noexcept {
     skipped_.store(true, std::memory_order_relaxed);
   }
   callable.destroy();
-  if (limit_.load(std::memory_order_relaxed) > 0) release_slot();
+  if (limit_ != nullptr) release_slot();
 }
 
 Error GroupState::invoke(TaskCallable& callable) noexcept {
@@ -163,7 +168,7 @@ Error GroupState::invoke(TaskCallable& callable) noexcept {
 }
 
 void GroupState::record_failure(Error failure) noexcept {
-  int expected = kNoFailure;
+  std::uint8_t expected = kNoFailure;
   if (!failure_state_.compare_exchange_strong(expected, kRecordingFailure, std::memory_order_acq_rel))
     return;
   first_failure_ = failure;
@@ -178,7 +183,7 @@ Error GroupState::wait() {
         "on the same thread); it would wait for itself");
   counter_.wait();
   wait_outstanding_.store(false, std::memory_order_relaxed);
-  if (fail_fast_) cancel_with_library_cause(group_finished_error(), CancelKind::cancelled);
+  if (fail_fast_) cancel(LibraryCause::group_finished, CancelKind::cancelled);
   return result();
 }
 
@@ -191,8 +196,8 @@ Error GroupState::result() const {
 void GroupState::end() noexcept {
   const bool waited = !wait_outstanding_.load(std::memory_order_relaxed) && counter_.idle();
   if (!cancelled.load(std::memory_order_acquire))
-    cancel_with_library_cause(waited ? group_finished_error() : group_destroyed_error(),
-                              CancelKind::cancelled);
+    cancel(waited ? LibraryCause::group_finished : LibraryCause::group_destroyed,
+           CancelKind::cancelled);
   if (!waited) counter_.wait();
 }
 

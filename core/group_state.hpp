@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 
 #include "cascade/detail/task_callable.hpp"
 #include "cascade/error.hpp"
@@ -37,30 +39,27 @@ class GroupState final : public ContextNode {
 
  private:
   class Task;
-  static constexpr int kNoLimit = -1;
-  enum FailureState : int { kNoFailure, kRecordingFailure, kFailureRecorded };
+  struct Limit;
+  enum FailureState : std::uint8_t { kNoFailure, kRecordingFailure, kFailureRecorded };
 
   Task& accept(TaskCallable& callable) noexcept;
-  bool take_slot_or_queue(Task& task, int limit);
+  bool take_slot_or_queue(Task& task);
   void release_slot() noexcept;
   void run(Task& task) noexcept;
   Error invoke(TaskCallable& callable) noexcept;
   void record_failure(Error failure) noexcept;
   Error result() const;
 
-  pool::CompletionCounter counter_;
+  // The one-byte fields come first: they fill the node's tail padding (128 bytes in all).
   const bool fail_fast_;
-  std::atomic<int> failure_state_{kNoFailure};
-  Error first_failure_;  // written once, by the thread that moved failure_state_ off kNoFailure
+  std::atomic<std::uint8_t> failure_state_{kNoFailure};
   std::atomic<bool> skipped_{false};
   // True until a wait() completes, and again after each submission: ~Group uses it to tell a
   // group that was waited for from one that was abandoned.
   std::atomic<bool> wait_outstanding_{true};
-  std::atomic<int> limit_{kNoLimit};  // changed only while no task is active
-  SpinLock slots_lock_;
-  int tasks_holding_slots_ = 0;  // guarded by slots_lock_, like the queue
-  Task* queue_head_ = nullptr;
-  Task* queue_tail_ = nullptr;
+  pool::CompletionCounter counter_;
+  Error first_failure_;  // written once, by the thread that moved failure_state_ off kNoFailure
+  std::unique_ptr<Limit> limit_;  // null: no limit; replaced only while no task is active
 };
 
 }  // namespace cascade::detail

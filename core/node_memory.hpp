@@ -11,7 +11,7 @@ namespace cascade::detail {
 // full or the thread is exiting).
 class NodeMemory {
  public:
-  static constexpr std::size_t kBlockSize = 256;
+  static constexpr std::size_t kBlockSize = 128;
   static constexpr std::size_t kBlockAlignment = 16;
 
   // A block of kBlockSize bytes. Throws std::bad_alloc.

@@ -1,0 +1,26 @@
+#include "core/library_causes.hpp"
+
+#include <array>
+#include <cstddef>
+
+#include "cascade/cancelled.hpp"
+
+namespace cascade::detail {
+namespace {
+
+std::array<Error, 5> make_library_errors() {
+  return {Error(),
+          Error::make(Cancelled()),
+          Error::make(DeadlineExceeded()),
+          Error::make(Cancelled("group finished: wait() returned")),
+          Error::make(Cancelled("group destroyed before wait()"))};
+}
+
+}  // namespace
+
+const Error& library_error(LibraryCause cause) noexcept {
+  static const std::array<Error, 5> errors = make_library_errors();
+  return errors[static_cast<std::size_t>(cause)];
+}
+
+}  // namespace cascade::detail
