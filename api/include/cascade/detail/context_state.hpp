@@ -28,8 +28,13 @@ inline void retain(ContextState* state) noexcept {
   if (state->counted) state->references.fetch_add(1, std::memory_order_relaxed);
 }
 
+// The last reference needs no read-modify-write: when the count is 1 the caller holds the only
+// reference, so no other thread can change it (the acquire load still orders this thread after
+// every earlier release).
 inline void release(ContextState* state) noexcept {
-  if (state->counted && state->references.fetch_sub(1, std::memory_order_acq_rel) == 1)
+  if (!state->counted) return;
+  if (state->references.load(std::memory_order_acquire) == 1 ||
+      state->references.fetch_sub(1, std::memory_order_acq_rel) == 1)
     destroy_context(state);
 }
 
