@@ -9,6 +9,11 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
+constexpr std::align_val_t kAlignment{NodeMemory::kBlockAlignment};
+
+void* new_block() { return ::operator new(NodeMemory::kBlockSize, kAlignment); }
+void delete_block(void* block) noexcept { ::operator delete(block, kAlignment); }
+
 // The calling thread's recycled blocks. Bounded, so a thread that frees many blocks allocated
 // elsewhere hands the surplus back to the heap.
 class ThreadBlocks {
@@ -17,7 +22,7 @@ class ThreadBlocks {
 
   ~ThreadBlocks() {
     exiting = true;
-    while (FreeBlock* block = pop()) ::operator delete(block);
+    while (FreeBlock* block = pop()) delete_block(block);
   }
   FreeBlock* pop() noexcept {
     FreeBlock* block = head_;
@@ -51,11 +56,11 @@ thread_local ThreadBlocks thread_blocks;
 void* NodeMemory::allocate() {
   if (!ThreadBlocks::exiting)
     if (FreeBlock* block = thread_blocks.pop()) return block;
-  return ::operator new(kBlockSize);
+  return new_block();
 }
 
 void NodeMemory::free(void* block) noexcept {
-  if (ThreadBlocks::exiting || !thread_blocks.push(block)) ::operator delete(block);
+  if (ThreadBlocks::exiting || !thread_blocks.push(block)) delete_block(block);
 }
 
 }  // namespace cascade::detail

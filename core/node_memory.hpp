@@ -12,7 +12,8 @@ namespace cascade::detail {
 class NodeMemory {
  public:
   static constexpr std::size_t kBlockSize = 128;
-  static constexpr std::size_t kBlockAlignment = 16;
+  // A cache line: a node spans exactly two lines, and nodes of different threads never share one.
+  static constexpr std::size_t kBlockAlignment = 64;
 
   // A block of kBlockSize bytes. Throws std::bad_alloc.
   static void* allocate();
