@@ -1,0 +1,189 @@
+// The oneTBB backend of pool/task_backend.hpp on oneTBB's public, specified API only
+// (tbb::task_group, tbb::task_group_context, tbb::spin_mutex): the fallback for a oneTBB whose
+// task layer, which tbb_task_backend.cpp uses, might change. Chosen at configure time with
+// -DCASCADE_BACKEND=task_group; docs/design.md compares the two backends.
+//
+// A CompletionCounter is a tbb::task_group with its own isolated task_group_context, so it never
+// binds to the TBB context current where it is first used and nothing ever cancels it (wait()
+// resetting it is then harmless, even for concurrent waiters), plus cascade's own exact count of
+// unfinished jobs: the core counts a job before it hands it to the pool, and under a limit a job
+// waits in the group's queue, counted but not yet in the task_group.
+//
+// Why a counter's task_group is recycled, never destroyed: a task_group task releases the group's
+// internal count after our functor returns, that is after done() took our count to zero, when the
+// counter's owner may already be destroying it. Deleting the task_group then would let that
+// release write to freed memory (and ~task_group throws missing_wait while it is pending); the
+// only public way to see it happen is task_group::wait(), which may run unrelated tasks, in a
+// destructor. Instead a destroyed counter's group joins a list of spare groups (the thread's, or
+// a shared one) and is reused: a release still in flight only makes the next owner's first wait()
+// wait a few instructions longer. The groups (288 bytes each in 2021.8) are never freed, so memory
+// stays at the peak number of live counters.
+//
+// Out of memory: CompletionCounter() and submit() are noexcept, and both may allocate (a new
+// group; task_group::run's task), so std::bad_alloc there terminates. Nothing else in them throws:
+// the functor given to run() copies a pointer.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <thread>
+#include <type_traits>
+
+#include <oneapi/tbb/spin_mutex.h>
+#include <oneapi/tbb/task_group.h>
+
+#include "pool/task_backend.hpp"
+
+namespace cascade::pool {
+namespace {
+
+// What a CompletionCounter points to.
+struct CountedGroup {
+  CountedGroup() : group(context) {}
+
+  tbb::task_group_context context{tbb::task_group_context::isolated};
+  tbb::task_group group;  // uses `context`, declared before it
+  std::atomic<std::uint64_t> unfinished{0};
+  CountedGroup* next_spare = nullptr;  // while on a list of spare groups
+};
+
+// A list of groups that no counter uses.
+class SpareGroups {
+ public:
+  int size() const noexcept { return size_; }
+  CountedGroup* pop() noexcept {
+    CountedGroup* group = top_;
+    if (group != nullptr) {
+      top_ = group->next_spare;
+      --size_;
+    }
+    return group;
+  }
+  void push(CountedGroup& group) noexcept {
+    group.next_spare = top_;
+    top_ = &group;
+    ++size_;
+  }
+
+ private:
+  CountedGroup* top_ = nullptr;
+  int size_ = 0;
+};
+
+// The process-wide list: a thread's surplus, and the lists of threads that exited.
+class SharedSpareGroups {
+ public:
+  static SharedSpareGroups& instance() {
+    // Never destroyed: jobs may still be finishing while static destructors run.
+    static auto* const spares = new SharedSpareGroups();
+    return *spares;
+  }
+  CountedGroup* pop() noexcept {
+    tbb::spin_mutex::scoped_lock lock(mutex_);
+    return spares_.pop();
+  }
+  void push(CountedGroup& group) noexcept {
+    tbb::spin_mutex::scoped_lock lock(mutex_);
+    spares_.push(group);
+  }
+
+ private:
+  tbb::spin_mutex mutex_;
+  SpareGroups spares_;
+};
+
+// The calling thread's list, bounded: a nested computation creates and destroys a group per task,
+// mostly on one thread, so recycling stays local and takes no lock.
+class ThreadSpareGroups {
+ public:
+  static constexpr int kCapacity = 64;
+
+  ~ThreadSpareGroups() {
+    exiting = true;
+    while (CountedGroup* group = spares.pop()) SharedSpareGroups::instance().push(*group);
+  }
+
+  // Set once this thread's list is gone: groups given back later (by thread_local or static
+  // destructors that run after it) go to the shared list.
+  static constinit thread_local bool exiting;
+  SpareGroups spares;
+};
+
+constinit thread_local bool ThreadSpareGroups::exiting = false;
+thread_local ThreadSpareGroups thread_spare_groups;
+
+CountedGroup& take_group() {
+  if (!ThreadSpareGroups::exiting)
+    if (CountedGroup* group = thread_spare_groups.spares.pop()) return *group;
+  if (CountedGroup* group = SharedSpareGroups::instance().pop()) return *group;
+  return *new CountedGroup();
+}
+
+void give_back_group(CountedGroup& group) noexcept {
+  SpareGroups& local = thread_spare_groups.spares;
+  if (ThreadSpareGroups::exiting || local.size() == ThreadSpareGroups::kCapacity)
+    SharedSpareGroups::instance().push(group);
+  else
+    local.push(group);
+}
+
+// A counter's storage holds a pointer to its group. submit() reaches the storage from outside the
+// class through the counter's address: a standard-layout object and its first member share it.
+static_assert(std::is_standard_layout_v<CompletionCounter>);
+static_assert(sizeof(CompletionCounter) >= sizeof(CountedGroup*) &&
+              alignof(CompletionCounter) >= alignof(CountedGroup*));
+
+CountedGroup& counted_group(const void* storage) noexcept {
+  return **std::launder(static_cast<CountedGroup* const*>(storage));
+}
+
+void run_job(Job& job) noexcept {
+  CompletionCounter& counter = job.run();
+  free_job(&job);  // the job lives at the start of its storage
+  counter.done();  // last: the counter's owner may destroy it as soon as this returns
+}
+
+}  // namespace
+
+CompletionCounter::CompletionCounter() noexcept { new (storage_) CountedGroup*(&take_group()); }
+
+CompletionCounter::~CompletionCounter() { give_back_group(counted_group(storage_)); }
+
+void CompletionCounter::add() noexcept {
+  counted_group(storage_).unfinished.fetch_add(1, std::memory_order_relaxed);
+}
+
+void CompletionCounter::done() noexcept {
+  counted_group(storage_).unfinished.fetch_sub(1, std::memory_order_release);
+}
+
+bool CompletionCounter::idle() const noexcept {
+  return counted_group(storage_).unfinished.load(std::memory_order_acquire) == 0;
+}
+
+void CompletionCounter::wait() noexcept {
+  tbb::task_group& group = counted_group(storage_).group;
+  while (!idle()) {
+    group.wait();  // runs this group's jobs, and others, until the task_group holds none
+    // Still counted: a job another thread counted and is about to hand over, or one queued
+    // behind a slot that a thread holds outside this group. Either arrives shortly.
+    if (!idle()) std::this_thread::yield();
+  }
+}
+
+// operator new's storage is aligned to 16, as the interface requires.
+static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= 16);
+
+void* allocate_job(std::size_t bytes) { return ::operator new(bytes); }
+
+void free_job(void* storage) noexcept { ::operator delete(storage); }
+
+void submit(Job& job, CompletionCounter& counter) noexcept {
+  // task_group::run keeps a const copy of its functor: a lambda that copies a pointer.
+  const auto runner = [&job] { run_job(job); };
+  static_assert(std::is_nothrow_copy_constructible_v<decltype(runner)>);
+  counted_group(&counter).group.run(runner);
+}
+
+}  // namespace cascade::pool
