@@ -17,9 +17,8 @@ namespace detail {
 
 void destroy_context(ContextState* state) noexcept { delete static_cast<ContextNode*>(state); }
 
-CallbackRecord* register_callback(ContextState* state, CallbackRecord* record) {
-  static_cast<ContextNode*>(state)->add_callback(*record);
-  return record;
+void register_callback(ContextState* state, CallbackRecord& record) {
+  static_cast<ContextNode*>(state)->add_callback(record);
 }
 
 }  // namespace detail

@@ -16,7 +16,8 @@ namespace cascade {
 
 namespace detail {
 class ContextAccess;
-CallbackRecord* register_callback(ContextState* state, CallbackRecord* record);
+// Registers `record` on the node, or runs it at once when the node is already cancelled.
+void register_callback(ContextState* state, CallbackRecord& record);
 }  // namespace detail
 
 // Context is a cheap, copyable handle to one node of a cancellation tree (Go's context.Context
@@ -69,7 +70,8 @@ class Context {
   // Registers f() to run exactly once when the context is cancelled: on the cancelling thread
   // after the whole subtree is marked, with no lock held; or at once, on this thread, when the
   // context is already cancelled. f must not throw (std::terminate). Keep the returned
-  // CancelCallback alive for as long as f may run: destroying it deregisters f.
+  // CancelCallback alive for as long as f may run: destroying it deregisters f. The callbacks of
+  // one context run in no particular order.
   template <class F>
   [[nodiscard]] CancelCallback on_cancel(F&& f) const;
 
@@ -96,8 +98,8 @@ template <class F>
 CancelCallback Context::on_cancel(F&& f) const {
   using Record = detail::CallbackRecordFor<std::decay_t<F>>;
   static_assert(std::is_invocable_v<std::decay_t<F>&>, "Context::on_cancel: f must be callable as f()");
-  detail::CallbackRecord* record = detail::register_callback(state_, new Record(std::forward<F>(f)));
-  if (record == nullptr) return {};
+  auto* record = new Record(std::forward<F>(f));
+  detail::register_callback(state_, *record);
   detail::retain(state_);
   return CancelCallback(state_, record);
 }
