@@ -5,10 +5,9 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstddef>
 #include <memory>
-#include <string>
+#include <utility>
 
 namespace cascade_bench {
 namespace {
@@ -50,39 +49,87 @@ tbb::task_arena& warm_arena(int threads) {
   return arenas.for_threads(threads);
 }
 
-// Runs the benchmark loop inside the arena for state.range(0) threads, and reports the wall-clock
-// time per item.
-void run_in_warm_arena(benchmark::State& state, const Workload& workload, Iteration iteration) {
-  std::chrono::steady_clock::duration measured{};
-  warm_arena(static_cast<int>(state.range(0))).execute([&] {
+enum class Timing { whole_iteration, measured_part };
+
+// Runs the benchmark loop inside the arena for the run's thread count, and reports the counted
+// wall-clock time per item.
+void run_in_warm_arena(benchmark::State& state, const Workload& workload, Timing timing,
+                       const Prepare& prepare) {
+  if (!workload.ratio_of.empty()) state.SetLabel("ratio_of=" + workload.ratio_of);
+  std::chrono::nanoseconds counted{};
+  warm_arena(threads_of(state)).execute([&] {
+    const MeasuredIteration iteration = prepare(state);
     for (auto _ : state) {
-      const auto start = std::chrono::steady_clock::now();
-      iteration(state);
-      measured += std::chrono::steady_clock::now() - start;
+      const std::chrono::nanoseconds part = iteration(state);
+      counted += part;
+      if (timing == Timing::measured_part) {
+        state.SetIterationTime(std::chrono::duration<double>(part).count());
+      }
     }
   });
   const double items = static_cast<double>(state.iterations()) * workload.items_per_iteration;
-  if (items <= 0.0) return;  // the run was skipped with an error
-  const double nanoseconds = std::chrono::duration<double, std::nano>(measured).count();
-  state.counters[std::string("ns_per_") + workload.item] = nanoseconds / items;
+  if (workload.counter.empty() || items <= 0.0) return;  // no counter, or the run was skipped
+  state.counters[workload.counter] = static_cast<double>(counted.count()) / items;
 }
 
-void register_variant(const Workload& workload, const char* variant, Iteration iteration) {
+void register_variant(const Workload& workload, const char* variant, Timing timing,
+                      Prepare prepare) {
+  std::string name = workload.name + "/" + variant;
+  if (!workload.parameter.empty()) name += "/" + workload.parameter;
   benchmark::internal::Benchmark* benchmark = benchmark::RegisterBenchmark(
-      (std::string(workload.name) + "/" + variant).c_str(),
-      [workload, iteration](benchmark::State& state) {
-        run_in_warm_arena(state, workload, iteration);
+      name.c_str(), [workload, timing, prepare = std::move(prepare)](benchmark::State& state) {
+        run_in_warm_arena(state, workload, timing, prepare);
       });
   benchmark->ArgName("threads")->Unit(benchmark::kMillisecond);
-  for (const int threads : kThreadCounts) benchmark->Arg(threads);
+  for (const int threads : workload.thread_counts) benchmark->Arg(threads);
+  if (timing == Timing::measured_part) benchmark->UseManualTime();
+  if (workload.iterations > 0) benchmark->Iterations(workload.iterations);
+}
+
+// The whole call of `iteration`, timed.
+Prepare timed_whole(Iteration iteration) {
+  return [iteration = std::move(iteration)](benchmark::State&) -> MeasuredIteration {
+    return [iteration](benchmark::State& state) {
+      const Clock::time_point start = Clock::now();
+      iteration(state);
+      return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start);
+    };
+  };
+}
+
+// An iteration that needs nothing prepared.
+Prepare unprepared(MeasuredIteration iteration) {
+  return [iteration = std::move(iteration)](benchmark::State&) { return iteration; };
 }
 
 }  // namespace
 
 bool register_pair(const Workload& workload, Iteration tbb_variant, Iteration cascade_variant) {
-  register_variant(workload, "tbb", tbb_variant);
-  register_variant(workload, "cascade", cascade_variant);
+  register_variant(workload, "tbb", Timing::whole_iteration, timed_whole(std::move(tbb_variant)));
+  register_variant(workload, "cascade", Timing::whole_iteration,
+                   timed_whole(std::move(cascade_variant)));
   return true;
+}
+
+bool register_measured_pair(const Workload& workload, MeasuredIteration tbb_variant,
+                            MeasuredIteration cascade_variant) {
+  return register_prepared_pair(workload, unprepared(std::move(tbb_variant)),
+                                unprepared(std::move(cascade_variant)));
+}
+
+bool register_prepared_pair(const Workload& workload, Prepare tbb_variant,
+                            Prepare cascade_variant) {
+  register_variant(workload, "tbb", Timing::measured_part, std::move(tbb_variant));
+  register_variant(workload, "cascade", Timing::measured_part, std::move(cascade_variant));
+  return true;
+}
+
+int threads_of(const benchmark::State& state) { return static_cast<int>(state.range(0)); }
+
+void add_per_iteration(benchmark::State& state, const std::string& name, double value) {
+  benchmark::Counter& counter = state.counters[name];
+  counter.value += value;
+  counter.flags = benchmark::Counter::kAvgIterations;
 }
 
 void skip_on_failure(benchmark::State& state, const cascade::Error& result) {

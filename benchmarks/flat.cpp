@@ -21,7 +21,9 @@ void flat_cascade(benchmark::State& state) {
   skip_on_failure(state, group.wait());
 }
 
-const bool registered = register_pair({"flat", "task", kTasks}, flat_tbb, flat_cascade);
+const bool registered =
+    register_pair({.name = "flat", .counter = "ns_per_task", .items_per_iteration = kTasks},
+                  flat_tbb, flat_cascade);
 
 }  // namespace
 }  // namespace cascade_bench

@@ -38,7 +38,8 @@ void lifecycle_cascade(benchmark::State& state) {
 }
 
 const bool registered =
-    register_pair({"lifecycle", "group", kGroups}, lifecycle_tbb, lifecycle_cascade);
+    register_pair({.name = "lifecycle", .counter = "ns_per_group", .items_per_iteration = kGroups},
+                  lifecycle_tbb, lifecycle_cascade);
 
 }  // namespace
 }  // namespace cascade_bench

@@ -4,13 +4,19 @@
 Runs the benchmark binary (or reads the JSON it wrote) with tbb and cascade variants interleaved
 at random, then prints, for each workload and thread count, median(cascade) / median(tbb) of the
 time per iteration (wall clock unless --time cpu) and the interquartile range of the
-per-repetition ratios. Exits non-zero when a single-threaded ratio exceeds its gate
-(--gate flat=1.10): on a small shared machine only the 1-thread ratios are stable enough to gate
-on; the others are reported.
+per-repetition ratios, with each variant's counters (ns_per_<item>, bytes_per_<item>, ...; the
+benchmarks measure them in wall-clock time, whatever --time says).
+Exits non-zero when a single-threaded ratio exceeds its gate (--gate flat=1.10): on a small
+shared machine only the 1-thread ratios are stable enough to gate on; the others are reported.
 
 Benchmark names are "<workload>/<variant>[/<parameter>...]/threads:<n>", where <variant> is
-"tbb" or "cascade"; a workload's key is its name without the variant and the thread count
-("flat", or "cancel_depth/depth:8" for a parameterised one). Python 3 standard library only.
+"tbb" or "cascade", optionally followed by Google Benchmark's own parts ("iterations:100",
+"manual_time"); a workload's key is its name without the variant, the thread count and those
+parts ("flat", or "cancel_depth/depth:8" for a parameterised one). A "manual_time" benchmark
+times only the part of its iteration that counts, and that time is compared even under
+--time cpu. A benchmark labelled "ratio_of=<counter>" is compared on that counter instead of its
+time (memory: bytes_per_task). --ratios-json writes every row with its medians, units and
+counters. Python 3 standard library only.
 """
 
 import argparse
@@ -24,6 +30,12 @@ from pathlib import Path
 VARIANTS = ("tbb", "cascade")
 GATED_THREADS = 1
 NANOSECONDS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+TIME_SCALES = (("s", 1e9), ("ms", 1e6), ("us", 1e3))  # larger first; below 1 us: ns
+MANUAL_TIME = "manual_time"
+# Name parts Google Benchmark appends on its own; they are not part of a workload's key.
+RUNNER_PARTS = (MANUAL_TIME, "real_time", "process_time")
+RUNNER_PREFIXES = ("iterations:", "repeats:", "min_time:", "min_warmup_time:")
+RATIO_OF_LABEL = "ratio_of="
 EXIT_GATE_FAILED = 1
 EXIT_BAD_RUN = 2
 
@@ -39,6 +51,16 @@ class Series:
     times_ns: dict = field(default_factory=dict)  # repetition index -> ns per iteration
     per_item_ns: list = field(default_factory=list)  # ns_per_<item> counter (wall clock)
     item: str = ""
+    counters: dict = field(default_factory=dict)  # counter name -> {repetition index -> value}
+    ratio_of: str = ""  # the counter compared instead of the time, if any
+
+    def basis_values(self):
+        """Repetition index -> the values the ratio compares."""
+        return self.counters.get(self.ratio_of, {}) if self.ratio_of else self.times_ns
+
+    def counter_medians(self):
+        return {name: statistics.median(values.values())
+                for name, values in sorted(self.counters.items())}
 
 
 @dataclass
@@ -50,6 +72,7 @@ class Comparison:
     ratio: float
     ratio_q1: float
     ratio_q3: float
+    basis: str = "time"
     gate: float = None
 
     @property
@@ -130,9 +153,13 @@ def read_report(path):
     return json.loads(path.read_text())
 
 
+def is_runner_part(part):
+    return part in RUNNER_PARTS or part.startswith(RUNNER_PREFIXES)
+
+
 def split_name(run_name):
     """'fib/cascade/threads:1' -> ('fib', 'cascade', 1); None for names outside the scheme."""
-    parts = run_name.split("/")
+    parts = [part for part in run_name.split("/") if not is_runner_part(part)]
     variant_positions = [index for index, part in enumerate(parts) if part in VARIANTS]
     thread_parts = [part for part in parts if part.startswith("threads:")]
     if len(variant_positions) != 1 or len(thread_parts) != 1:
@@ -141,6 +168,21 @@ def split_name(run_name):
     key_parts = [part for index, part in enumerate(parts)
                  if index != variant_position and part not in thread_parts]
     return "/".join(key_parts), parts[variant_position], int(thread_parts[0].split(":")[1])
+
+
+# The fields of an entry that are not user counters.
+ENTRY_FIELDS = {
+    "name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
+    "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit", "label",
+    "error_occurred", "error_message", "aggregate_name", "aggregate_unit", "big_o", "rms",
+    "complexity_n", "bytes_per_second", "items_per_second",
+}
+
+
+def user_counters(entry):
+    return {name: value for name, value in entry.items()
+            if name not in ENTRY_FIELDS and isinstance(value, (int, float))
+            and not isinstance(value, bool)}
 
 
 def collect_series(report, time_field):
@@ -156,9 +198,16 @@ def collect_series(report, time_field):
             continue
         key, variant, threads = parsed
         one = series.setdefault((key, threads), {}).setdefault(variant, Series())
-        nanoseconds = entry[time_field] * NANOSECONDS_PER_UNIT[entry["time_unit"]]
-        one.times_ns[entry.get("repetition_index", len(one.times_ns))] = nanoseconds
-        for name, value in entry.items():
+        manual = MANUAL_TIME in entry["run_name"].split("/")
+        field_used = "real_time" if manual else time_field
+        nanoseconds = entry[field_used] * NANOSECONDS_PER_UNIT[entry["time_unit"]]
+        repetition = entry.get("repetition_index", len(one.times_ns))
+        one.times_ns[repetition] = nanoseconds
+        label = entry.get("label", "")
+        if label.startswith(RATIO_OF_LABEL):
+            one.ratio_of = label[len(RATIO_OF_LABEL):]
+        for name, value in user_counters(entry).items():
+            one.counters.setdefault(name, {})[repetition] = value
             if name.startswith("ns_per_") and time_field == "real_time":
                 one.item = name[len("ns_per_"):]
                 one.per_item_ns.append(value)
@@ -177,11 +226,21 @@ def compare(key, threads, pair):
     if missing:
         raise BadRun(f"{key} at {threads} threads has no {' or '.join(missing)} variant")
     tbb, cascade = pair["tbb"], pair["cascade"]
-    ratio = statistics.median(cascade.times_ns.values()) / statistics.median(tbb.times_ns.values())
-    shared = sorted(tbb.times_ns.keys() & cascade.times_ns.keys())
-    per_repetition = [cascade.times_ns[index] / tbb.times_ns[index] for index in shared]
-    q1, q3 = quartiles(per_repetition)
-    return Comparison(key, threads, tbb, cascade, ratio, q1, q3)
+    if tbb.ratio_of != cascade.ratio_of:
+        raise BadRun(f"{key} at {threads} threads: the variants compare different quantities")
+    tbb_values, cascade_values = tbb.basis_values(), cascade.basis_values()
+    if not tbb_values or not cascade_values:
+        raise BadRun(f"{key} at {threads} threads: no {tbb.ratio_of} counter")
+    ratio = safe_ratio(statistics.median(cascade_values.values()),
+                       statistics.median(tbb_values.values()))
+    shared = sorted(tbb_values.keys() & cascade_values.keys())
+    per_repetition = [safe_ratio(cascade_values[index], tbb_values[index]) for index in shared]
+    q1, q3 = quartiles(per_repetition or [ratio])
+    return Comparison(key, threads, tbb, cascade, ratio, q1, q3, tbb.ratio_of or "time")
+
+
+def safe_ratio(numerator, denominator):
+    return numerator / denominator if denominator else float("inf")
 
 
 def build_comparisons(report, gates, time_field):
@@ -198,10 +257,36 @@ def build_comparisons(report, gates, time_field):
     return comparisons
 
 
-def describe_time(series):
-    if series.per_item_ns:
-        return f"{statistics.median(series.per_item_ns):.1f} ns/{series.item}"
-    return f"{statistics.median(series.times_ns.values()) / 1e6:.3f} ms"
+def format_ns(nanoseconds):
+    unit, scale = next(((unit, scale) for unit, scale in TIME_SCALES if nanoseconds >= scale),
+                       ("ns", 1.0))
+    return f"{nanoseconds / scale:.4g} {unit}"
+
+
+def counter_unit(name):
+    """'ns_per_task' -> 'ns', 'bytes_per_task' -> 'bytes'; '' when the name says none."""
+    unit = name.split("_", 1)[0]
+    return unit if unit in ("ns", "bytes") else ""
+
+
+def describe_counter(name, value):
+    """'ns_per_task' 95.2 -> '95.2 ns/task'; 'ns_latency' 2500 -> 'latency 2.5 us'."""
+    unit = counter_unit(name)
+    if not unit:
+        return f"{name} {value:.4g}"
+    what = name[len(unit) + 1:]
+    amount = format_ns(value) if unit == "ns" else f"{value:.4g} B"
+    if what.startswith("per_"):
+        return f"{amount}/{what[len('per_'):]}"
+    return f"{what} {amount}"
+
+
+def describe(series):
+    """A variant's medians for a reader: its counters, or else its time per iteration."""
+    medians = series.counter_medians()
+    if medians:
+        return ", ".join(describe_counter(name, value) for name, value in medians.items())
+    return format_ns(statistics.median(series.times_ns.values()))
 
 
 def gate_text(comparison):
@@ -214,7 +299,7 @@ def gate_text(comparison):
 def print_table(comparisons):
     header = ("workload", "threads", "tbb (median)", "cascade (median)", "ratio",
               "IQR of ratios", "gate")
-    rows = [(c.key, str(c.threads), describe_time(c.tbb), describe_time(c.cascade),
+    rows = [(c.key, str(c.threads), describe(c.tbb), describe(c.cascade),
              f"{c.ratio:.3f}", f"[{c.ratio_q1:.3f}, {c.ratio_q3:.3f}]", gate_text(c))
             for c in comparisons]
     widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
@@ -222,14 +307,38 @@ def print_table(comparisons):
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
-def write_ratios(path, comparisons):
-    path.write_text(json.dumps([{
+def counter_rows(comparison):
+    tbb, cascade = comparison.tbb.counter_medians(), comparison.cascade.counter_medians()
+    return {name: {"unit": counter_unit(name), "tbb": tbb[name], "cascade": cascade[name],
+                   "ratio": safe_ratio(cascade[name], tbb[name])}
+            for name in sorted(tbb.keys() & cascade.keys())}
+
+
+def ratio_row(c):
+    """One row of --ratios-json. The ratio compares "basis": "time" (tbb_median_ns and
+    cascade_median_ns, the time per iteration; for a manual-time benchmark, of its measured part)
+    or a counter (tbb_median and cascade_median, in "unit"); "counters" holds every counter's
+    medians, and tbb_text and cascade_text describe them for a reader."""
+    tbb_time = statistics.median(c.tbb.times_ns.values())
+    cascade_time = statistics.median(c.cascade.times_ns.values())
+    counters = counter_rows(c)
+    by_counter = c.basis != "time"
+    return {
         "workload": c.key, "threads": c.threads, "ratio": c.ratio,
         "ratio_q1": c.ratio_q1, "ratio_q3": c.ratio_q3, "gate": c.gate, "met": c.met,
-        "tbb_median_ns": statistics.median(c.tbb.times_ns.values()),
-        "cascade_median_ns": statistics.median(c.cascade.times_ns.values()),
+        "tbb_median_ns": tbb_time, "cascade_median_ns": cascade_time,
         "repetitions": min(len(c.tbb.times_ns), len(c.cascade.times_ns)),
-    } for c in comparisons], indent=2) + "\n")
+        "basis": c.basis,
+        "unit": counter_unit(c.basis) if by_counter else "ns",
+        "tbb_median": counters[c.basis]["tbb"] if by_counter else tbb_time,
+        "cascade_median": counters[c.basis]["cascade"] if by_counter else cascade_time,
+        "tbb_text": describe(c.tbb), "cascade_text": describe(c.cascade),
+        "counters": counters,
+    }
+
+
+def write_ratios(path, comparisons):
+    path.write_text(json.dumps([ratio_row(c) for c in comparisons], indent=2) + "\n")
 
 
 def main():
