@@ -1,6 +1,8 @@
 #include "core/node_memory.hpp"
 
+#include <mutex>
 #include <new>
+#include <vector>
 
 namespace cascade::detail {
 namespace {
@@ -9,43 +11,81 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
-constexpr std::align_val_t kAlignment{NodeMemory::kBlockAlignment};
+constexpr std::size_t kBlocksPerSlab = 64;
+constexpr std::size_t kSlabSize = kBlocksPerSlab * NodeMemory::kBlockSize;
 
-void* new_block() { return ::operator new(NodeMemory::kBlockSize, kAlignment); }
-void delete_block(void* block) noexcept { ::operator delete(block, kAlignment); }
-
-// The calling thread's recycled blocks. Bounded, so a thread that frees many blocks allocated
-// elsewhere hands the surplus back to the heap.
-class ThreadBlocks {
+// A list of free blocks, with its length.
+class BlockList {
  public:
-  static constexpr int kCapacity = 128;
-
-  ~ThreadBlocks() {
-    exiting = true;
-    while (FreeBlock* block = pop()) delete_block(block);
-  }
+  std::size_t size() const noexcept { return size_; }
   FreeBlock* pop() noexcept {
     FreeBlock* block = head_;
     if (block != nullptr) {
       head_ = block->next;
-      --count_;
+      --size_;
     }
     return block;
   }
-  bool push(void* memory) noexcept {
-    if (count_ == kCapacity) return false;
+  void push(void* memory) noexcept {
     head_ = new (memory) FreeBlock{head_};
-    ++count_;
-    return true;
+    ++size_;
   }
-
-  // Set once this thread's list is gone: blocks freed later (by thread_local or static
-  // destructors that run after it) go straight to the heap.
-  static constinit thread_local bool exiting;
 
  private:
   FreeBlock* head_ = nullptr;
-  int count_ = 0;
+  std::size_t size_ = 0;
+};
+
+// Blocks no thread holds. Never destroyed: nodes may be freed while static destructors run, and
+// the slabs stay reachable from here.
+class SharedBlocks {
+ public:
+  static SharedBlocks& instance() {
+    static auto* const shared = new SharedBlocks();
+    return *shared;
+  }
+  void give(void* block) noexcept {
+    std::lock_guard lock(mutex_);
+    blocks_.push(block);
+  }
+  // Moves up to `count` blocks into `into`; carves a new slab when there are none.
+  void refill(BlockList& into, std::size_t count) {
+    std::lock_guard lock(mutex_);
+    if (blocks_.size() == 0) carve_slab();
+    for (; count > 0 && blocks_.size() > 0; --count) into.push(blocks_.pop());
+  }
+
+ private:
+  void carve_slab() {
+    slabs_.reserve(slabs_.size() + 1);  // may throw: before the slab exists
+    auto* slab = static_cast<unsigned char*>(
+        ::operator new(kSlabSize, std::align_val_t{NodeMemory::kBlockAlignment}));
+    slabs_.push_back(slab);
+    for (std::size_t block = 0; block < kBlocksPerSlab; ++block)
+      blocks_.push(slab + block * NodeMemory::kBlockSize);
+  }
+
+  std::mutex mutex_;
+  BlockList blocks_;
+  std::vector<void*> slabs_;  // every slab, so that they stay reachable (leak checkers)
+};
+
+// The calling thread's blocks, bounded so that a thread that frees many blocks allocated
+// elsewhere passes the surplus on.
+class ThreadBlocks {
+ public:
+  static constexpr std::size_t kCapacity = 256;
+  static constexpr std::size_t kRefill = 32;
+
+  ~ThreadBlocks() {
+    exiting = true;
+    while (FreeBlock* block = blocks.pop()) SharedBlocks::instance().give(block);
+  }
+
+  // Set once this thread's list is gone: blocks freed later (by thread_local or static
+  // destructors that run after it) go to the shared list.
+  static constinit thread_local bool exiting;
+  BlockList blocks;
 };
 
 constinit thread_local bool ThreadBlocks::exiting = false;
@@ -54,13 +94,21 @@ thread_local ThreadBlocks thread_blocks;
 }  // namespace
 
 void* NodeMemory::allocate() {
-  if (!ThreadBlocks::exiting)
-    if (FreeBlock* block = thread_blocks.pop()) return block;
-  return new_block();
+  if (ThreadBlocks::exiting) {
+    BlockList one;
+    SharedBlocks::instance().refill(one, 1);
+    return one.pop();
+  }
+  BlockList& blocks = thread_blocks.blocks;
+  if (blocks.size() == 0) SharedBlocks::instance().refill(blocks, ThreadBlocks::kRefill);
+  return blocks.pop();
 }
 
 void NodeMemory::free(void* block) noexcept {
-  if (ThreadBlocks::exiting || !thread_blocks.push(block)) delete_block(block);
+  if (ThreadBlocks::exiting || thread_blocks.blocks.size() == ThreadBlocks::kCapacity)
+    SharedBlocks::instance().give(block);
+  else
+    thread_blocks.blocks.push(block);
 }
 
 }  // namespace cascade::detail

@@ -4,15 +4,18 @@
 
 namespace cascade::detail {
 
-// Memory for context nodes (a group's node included): fixed-size blocks, recycled through a small
-// per-thread free list, so that creating and destroying a group per task of a nested computation
-// costs a few loads and stores instead of a trip through a general-purpose allocator. A block may
-// be freed on any thread; it then joins that thread's list (or the global heap when the list is
-// full or the thread is exiting).
+// Memory for context nodes (a group's node included): 128-byte, cache-line-aligned blocks carved
+// from 8 KiB slabs and recycled through a small per-thread free list, so that creating and
+// destroying a group per task of a nested computation costs a few loads and stores, and a node
+// costs exactly its block (no allocator header, no alignment slack).
+//
+// A block may be freed on any thread: it joins that thread's list, or a shared list (under a
+// lock) when the thread's list is full or the thread is exiting; a thread whose list is empty
+// refills it from the shared list before it carves a new slab. Slabs are never returned to the
+// system: memory stays at the peak number of live nodes, like oneTBB's own small-object pools.
 class NodeMemory {
  public:
   static constexpr std::size_t kBlockSize = 128;
-  // A cache line: a node spans exactly two lines, and nodes of different threads never share one.
   static constexpr std::size_t kBlockAlignment = 64;
 
   // A block of kBlockSize bytes. Throws std::bad_alloc.
