@@ -26,8 +26,9 @@ stage() {
   "$@"
 }
 
+# install_dependencies [--with-report]: see scripts/install_dependencies.sh.
 install_dependencies() {
-  scripts/install_dependencies.sh
+  scripts/install_dependencies.sh "$@"
 }
 
 # configure BUILD_DIR BUILD_TYPE [CMAKE_ARGS...]

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs what building and testing cascade needs on Debian bookworm, and only what is missing:
 # when every package is already installed, apt is not touched at all.
-# Usage: scripts/install_dependencies.sh   (as root, or as a user with sudo)
+# Usage: scripts/install_dependencies.sh [--with-report]   (as root, or as a user with sudo)
+#   --with-report: also what the main job's benchmark report needs (Python 3 and matplotlib)
 set -euo pipefail
 
 # Compiler and build tools, oneTBB, GoogleTest and Google Benchmark (found through their CMake
 # package files, so pkg-config is not needed).
-readonly REQUIRED_PACKAGES=(cmake ninja-build g++ libtbb-dev libgtest-dev libbenchmark-dev)
+readonly BUILD_PACKAGES=(cmake ninja-build g++ libtbb-dev libgtest-dev libbenchmark-dev)
+# scripts/benchmark_ratios.py and scripts/benchmark_report.py, which draws its chart with
+# matplotlib.
+readonly REPORT_PACKAGES=(python3 python3-matplotlib)
+REQUIRED_PACKAGES=("${BUILD_PACKAGES[@]}")
 
 is_installed() {
   # grep reads all of dpkg's output (no -q), so dpkg never dies of SIGPIPE under pipefail.
@@ -41,7 +46,21 @@ fail() {
   exit 1
 }
 
+usage_error() {
+  echo "usage: scripts/install_dependencies.sh [--with-report]" >&2
+  exit 2
+}
+
+parse_arguments() {
+  case "$#:${1:-}" in
+    0:) ;;
+    1:--with-report) REQUIRED_PACKAGES+=("${REPORT_PACKAGES[@]}") ;;
+    *) usage_error ;;
+  esac
+}
+
 main() {
+  parse_arguments "$@"
   local -a missing
   mapfile -t missing < <(missing_packages)
   if [[ ${#missing[@]} -eq 0 ]]; then
