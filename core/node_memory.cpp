@@ -2,7 +2,8 @@
 
 #include <mutex>
 #include <new>
-#include <vector>
+
+#include <sys/mman.h>
 
 namespace cascade::detail {
 namespace {
@@ -11,8 +12,10 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
-constexpr std::size_t kBlocksPerSlab = 64;
-constexpr std::size_t kSlabSize = kBlocksPerSlab * NodeMemory::kBlockSize;
+// Slabs are mapped directly: page-aligned, with no allocator header and no gaps between them, so
+// a node costs exactly its block. Untouched pages of a slab cost no memory.
+constexpr std::size_t kSlabSize = std::size_t{1} << 20;
+constexpr std::size_t kBlocksPerSlab = kSlabSize / NodeMemory::kBlockSize;
 
 // A list of free blocks, with its length.
 class BlockList {
@@ -36,8 +39,7 @@ class BlockList {
   std::size_t size_ = 0;
 };
 
-// Blocks no thread holds. Never destroyed: nodes may be freed while static destructors run, and
-// the slabs stay reachable from here.
+// Blocks no thread holds. Never destroyed: nodes may be freed while static destructors run.
 class SharedBlocks {
  public:
   static SharedBlocks& instance() {
@@ -57,17 +59,15 @@ class SharedBlocks {
 
  private:
   void carve_slab() {
-    slabs_.reserve(slabs_.size() + 1);  // may throw: before the slab exists
-    auto* slab = static_cast<unsigned char*>(
-        ::operator new(kSlabSize, std::align_val_t{NodeMemory::kBlockAlignment}));
-    slabs_.push_back(slab);
-    for (std::size_t block = 0; block < kBlocksPerSlab; ++block)
+    void* mapped = mmap(nullptr, kSlabSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapped == MAP_FAILED) throw std::bad_alloc();
+    auto* slab = static_cast<unsigned char*>(mapped);
+    for (std::size_t block = kBlocksPerSlab; block-- > 0;)  // handed out in address order
       blocks_.push(slab + block * NodeMemory::kBlockSize);
   }
 
   std::mutex mutex_;
   BlockList blocks_;
-  std::vector<void*> slabs_;  // every slab, so that they stay reachable (leak checkers)
 };
 
 // The calling thread's blocks, bounded so that a thread that frees many blocks allocated

@@ -5,7 +5,7 @@
 namespace cascade::detail {
 
 // Memory for context nodes (a group's node included): 128-byte, cache-line-aligned blocks carved
-// from 8 KiB slabs and recycled through a small per-thread free list, so that creating and
+// from 1 MiB mapped slabs and recycled through a small per-thread free list, so that creating and
 // destroying a group per task of a nested computation costs a few loads and stores, and a node
 // costs exactly its block (no allocator header, no alignment slack).
 //
