@@ -1,0 +1,81 @@
+// Context nodes that cross threads: created on one thread, cancelled, destroyed or kept alive on
+// others, with the creating threads gone. Nodes are recycled per thread (core/node_memory.hpp),
+// so these tests check that a node outlives its creator's thread and that recycled nodes start
+// clean (no cause, no children, no callbacks carried over).
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstddef>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "cascade/cascade.hpp"
+
+namespace {
+
+using cascade::Canceller;
+using cascade::Context;
+
+using Child = std::pair<Context, Canceller>;
+
+constexpr int kThreads = 4;
+constexpr int kChildrenPerThread = 5000;
+
+// Runs `make` on kThreads threads that exit afterwards; returns everything they made.
+template <class Make>
+std::vector<Child> made_on_exited_threads(Make make) {
+  std::vector<std::vector<Child>> per_thread(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kChildrenPerThread; ++i) per_thread[static_cast<std::size_t>(t)].push_back(make());
+    });
+  for (std::thread& thread : threads) thread.join();
+  std::vector<Child> all;
+  for (auto& children : per_thread)
+    for (Child& child : children) all.push_back(std::move(child));
+  return all;
+}
+
+TEST(ContextLifetime, ChildrenOutliveTheThreadsThatMadeThem) {
+  auto [root, cancel_root] = cascade::with_cancel(Context::background());
+  std::vector<Child> children = made_on_exited_threads([&root = root] { return cascade::with_cancel(root); });
+  EXPECT_EQ(root.child_count(), children.size());
+  cancel_root();
+  for (const Child& child : children) ASSERT_TRUE(child.first.cancelled());
+  EXPECT_EQ(root.child_count(), 0U);
+}
+
+TEST(ContextLifetime, ChildrenDestroyedOnAnotherThreadLeaveTheParent) {
+  auto [root, cancel_root] = cascade::with_cancel(Context::background());
+  std::vector<Child> children = made_on_exited_threads([&root = root] { return cascade::with_cancel(root); });
+  std::thread destroyer([moved = std::move(children)]() mutable { moved.clear(); });
+  destroyer.join();
+  EXPECT_EQ(root.child_count(), 0U);
+  EXPECT_FALSE(root.cancelled());
+}
+
+TEST(ContextLifetime, RecycledNodesStartLive) {
+  auto [root, cancel_root] = cascade::with_cancel(Context::background());
+  for (int round = 0; round < 3; ++round) {
+    std::vector<Child> children = made_on_exited_threads([&root = root] { return cascade::with_cancel(root); });
+    std::atomic<int> callbacks{0};
+    std::vector<cascade::CancelCallback> registrations;
+    for (const Child& child : children)
+      registrations.push_back(child.first.on_cancel([&callbacks] { callbacks.fetch_add(1); }));
+    for (const Child& child : children) child.second(cascade::Error::make(std::runtime_error("round")));
+    EXPECT_EQ(callbacks.load(), kThreads * kChildrenPerThread);
+    registrations.clear();
+    children.clear();
+    // The next round's nodes reuse these blocks: they must be live, childless and uncancelled.
+    auto [fresh, cancel_fresh] = cascade::with_cancel(root);
+    EXPECT_FALSE(fresh.cancelled());
+    EXPECT_FALSE(fresh.cause());
+    EXPECT_EQ(fresh.child_count(), 0U);
+  }
+  EXPECT_EQ(root.child_count(), 0U);
+}
+
+}  // namespace
