@@ -77,7 +77,14 @@ ContextNode::~ContextNode() {
     release(record);
     record = next;
   }
-  if (parent_ != nullptr) release(parent_);
+}
+
+void ContextNode::destroy(ContextNode* node) noexcept {
+  while (node != nullptr) {
+    ContextNode* parent = node->parent_;  // still counted: the node held this reference
+    delete node;
+    node = parent != nullptr && drop_reference(parent) ? parent : nullptr;
+  }
 }
 
 std::optional<Clock::time_point> ContextNode::deadline() const noexcept {

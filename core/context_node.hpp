@@ -36,8 +36,8 @@ enum class CancelKind : std::uint8_t { cancelled, deadline_exceeded };
 //
 // States: live -> cancelled (once; `cancelled`, the cause and the kind never change again).
 //
-// Size: 96 bytes (a group's node adds its state in the same 128-byte budget); fields are ordered
-// so that a group's small fields fill this class's tail padding.
+// Size: 88 bytes (a group's node, 120, adds its state in the same 128-byte budget); fields are
+// ordered so that a group's small fields fill this class's tail padding.
 class ContextNode : public ContextState {
  public:
   // A node under `parent` (may be null: a root) whose own deadline is `own_deadline`; its
@@ -52,7 +52,12 @@ class ContextNode : public ContextState {
   explicit ContextNode(Uncancellable kind) noexcept;
   ContextNode(const ContextNode&) = delete;
   ContextNode& operator=(const ContextNode&) = delete;
+  // Leaves the parent's list; does not release the parent (see destroy()).
   virtual ~ContextNode();
+
+  // Deletes a node whose last reference was dropped, then each ancestor whose last reference
+  // that was, iteratively: a long chain of contexts must not recurse once per level.
+  static void destroy(ContextNode* node) noexcept;
 
   // Nodes (groups' nodes included) come from NodeMemory's per-thread blocks: a group per task of
   // a nested computation makes this a hot path.

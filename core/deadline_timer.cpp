@@ -3,17 +3,19 @@
 namespace cascade::detail {
 
 DeadlineTimer& DeadlineTimer::instance() {
-  static DeadlineTimer timer;
-  return timer;
+  // Never destroyed: contexts with deadlines may be cancelled (and disarm) while static
+  // destructors run. Its thread waits on a condition variable until the process ends.
+  static auto* const timer = new DeadlineTimer();
+  return *timer;
 }
 
 DeadlineTimer::Key DeadlineTimer::arm(Clock::time_point deadline, ContextNode& node) {
   std::lock_guard lock(mutex_);
   if (!thread_.joinable()) thread_ = std::thread([this] { fire_due_deadlines(); });
   const Key key{deadline, next_id_++};
-  retain(&node);
   const bool earliest = entries_.empty() || key < entries_.begin()->first;
-  entries_.emplace(key, &node);
+  entries_.emplace(key, &node);  // may throw std::bad_alloc: before the reference is taken
+  retain(&node);
   if (earliest) wake_.notify_one();
   return key;
 }
@@ -32,7 +34,7 @@ void DeadlineTimer::disarm(const Key& key) noexcept {
 
 void DeadlineTimer::fire_due_deadlines() {
   std::unique_lock lock(mutex_);
-  while (!stopping_) {
+  for (;;) {
     if (entries_.empty()) {
       wake_.wait(lock);
       continue;
@@ -50,16 +52,6 @@ void DeadlineTimer::fire_due_deadlines() {
     release(node);
     lock.lock();
   }
-}
-
-DeadlineTimer::~DeadlineTimer() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-    wake_.notify_one();
-  }
-  if (thread_.joinable()) thread_.join();
-  for (const auto& entry : entries_) release(entry.second);
 }
 
 }  // namespace cascade::detail

@@ -13,6 +13,7 @@ namespace cascade::detail {
 
 // DeadlineTimer cancels contexts with DeadlineExceeded when their deadlines pass. One thread for
 // the whole process, started by the first arm(); it only cancels contexts, it never runs tasks.
+// The timer lives until the process ends (it is never destroyed).
 //
 // Thread-safety: all members may be called from any thread. The timer never holds its own mutex
 // while it cancels a context, so a context's lock may be held while calling arm().
@@ -23,14 +24,14 @@ class DeadlineTimer {
   static DeadlineTimer& instance();
 
   // Cancels `node` at `deadline`; holds a reference to it until then or until disarm(). Throws
-  // std::system_error when the timer thread cannot be started.
+  // std::system_error when the timer thread cannot be started, std::bad_alloc when out of memory
+  // (then nothing is armed).
   Key arm(Clock::time_point deadline, ContextNode& node);
   // Forgets the entry if it has not fired, releasing its reference.
   void disarm(const Key& key) noexcept;
 
   DeadlineTimer(const DeadlineTimer&) = delete;
   DeadlineTimer& operator=(const DeadlineTimer&) = delete;
-  ~DeadlineTimer();
 
  private:
   DeadlineTimer() = default;
@@ -40,7 +41,6 @@ class DeadlineTimer {
   std::condition_variable wake_;
   std::map<Key, ContextNode*> entries_;  // each holds a counted reference
   std::uint64_t next_id_ = 0;
-  bool stopping_ = false;
   std::thread thread_;
 };
 

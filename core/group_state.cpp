@@ -1,5 +1,7 @@
 #include "core/group_state.hpp"
 
+#include <cstdio>
+#include <exception>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -146,16 +148,20 @@ void GroupState::set_limit(int limit) {
   limit_ = limit < 0 ? nullptr : std::make_unique<Limit>(limit);
 }
 
+// The task stays marked as running while its callable is destroyed too: the captures'
+// destructors are the task's code, and may wait for (or destroy) the group.
 void GroupState::run(Task& task) noexcept {
   TaskCallable& callable = task.callable();
-  if (!cancelled.load(std::memory_order_acquire)) [[likely]] {
+  {
     const RunningTask running(*this);
-    if (Error failure = invoke(callable)) [[unlikely]]
-      record_failure(std::move(failure));
-  } else {
-    skipped_.store(true, std::memory_order_relaxed);
+    if (!cancelled.load(std::memory_order_acquire)) [[likely]] {
+      if (Error failure = invoke(callable)) [[unlikely]]
+        record_failure(std::move(failure));
+    } else {
+      skipped_.store(true, std::memory_order_relaxed);
+    }
+    callable.destroy();
   }
-  callable.destroy();
   if (limit_ != nullptr) release_slot();
 }
 
@@ -194,11 +200,25 @@ Error GroupState::result() const {
 }
 
 void GroupState::end() noexcept {
+  if (!counter_.idle() && RunningTask::on_this_thread(*this)) destroyed_by_own_task();
   const bool waited = !wait_outstanding_.load(std::memory_order_relaxed) && counter_.idle();
   if (!cancelled.load(std::memory_order_acquire))
     cancel(waited ? LibraryCause::group_finished : LibraryCause::group_destroyed,
            CancelKind::cancelled);
   if (!waited) counter_.wait();
+}
+
+// A Group destroyed by one of its own tasks (say the task's callable held the last shared_ptr
+// to it) would have to wait for the very task that destroys it, and that task still uses the
+// group afterwards: neither waiting nor going on is possible, so this is reported and the
+// process stops, instead of hanging.
+void GroupState::destroyed_by_own_task() noexcept {
+  std::fputs(
+      "cascade: a Group was destroyed inside one of its own tasks (for example, the task's "
+      "callable held the last owner of the Group); ~Group cannot wait for the task that runs it. "
+      "Destroy a Group outside its tasks.\n",
+      stderr);
+  std::terminate();
 }
 
 // The entry points Group's inline code calls (cascade/detail/group_runtime.hpp).

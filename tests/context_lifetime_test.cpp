@@ -79,3 +79,27 @@ TEST(ContextLifetime, RecycledNodesStartLive) {
 }
 
 }  // namespace
+
+namespace {
+
+// Each context of a chain holds its parent: dropping the leaf frees the whole chain, which must
+// not take a stack frame per level.
+TEST(ContextLifetime, DroppingTheLeafOfALongChainFreesItWithoutDeepRecursion) {
+  constexpr int kDepth = 300'000;  // about 2x what the 8 MiB main stack survived by recursion
+  Context leaf = Context::background();
+  {
+    auto [root, cancel_root] = cascade::with_cancel(Context::background());
+    leaf = root;
+    for (int level = 0; level < kDepth; ++level) {
+      auto [child, cancel_child] = cascade::with_cancel(leaf);
+      leaf = child;
+    }
+    // The Cancellers went out of scope: each cancelled its context, so each left its parent.
+    EXPECT_TRUE(leaf.cancelled());
+  }
+  leaf = Context::background();  // frees every level
+  auto [fresh, cancel_fresh] = cascade::with_cancel(Context::background());
+  EXPECT_FALSE(fresh.cancelled());
+}
+
+}  // namespace

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <thread>
@@ -346,6 +347,29 @@ TEST(CancellerFaults, GroupCancelAfterTheParentCancelledIsANoOp) {
   EXPECT_TRUE(is_cancelled_because_of(group.context(), parent_cause));
   group.go([] {});
   EXPECT_EQ(failure_id(group.wait()), 1);
+}
+
+}  // namespace
+
+namespace {
+
+// A Group whose last owner is held by its own task's callable would be destroyed inside that
+// task, where ~Group could only wait for itself: the process stops with a message, never hangs.
+TEST(GroupFaultsDeathTest, GroupDestroyedByItsOwnTaskStopsWithAMessage) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  EXPECT_DEATH(
+      {
+        static std::atomic<bool> local_owner_gone{false};
+        auto group = std::make_shared<cascade::Group>();
+        cascade::Group* const raw = group.get();
+        group->go([last_owner = group] {
+          while (!local_owner_gone.load()) std::this_thread::yield();
+        });
+        group.reset();  // the task's callable now holds the last owner
+        local_owner_gone.store(true);
+        (void)raw->wait();  // runs the task (at 1 thread), whose end destroys the group
+      },
+      "destroyed inside one of its own tasks");
 }
 
 }  // namespace

@@ -37,7 +37,9 @@ class Group {
 
   // Without a completed wait(): cancels the context (the cause says the group was destroyed before
   // wait()), waits for running tasks, skips queued ones. In every case the context ends cancelled
-  // and detached from its parent. Never throws.
+  // and detached from its parent. Never throws. Precondition: not called from inside one of the
+  // group's own tasks (e.g. by a callable holding the last owner of the Group), which could only
+  // wait for itself: that is reported on stderr and terminates the process.
   ~Group() { detail::end_group(*state_); }
 
   // The group's context; its copies stay valid after the group is destroyed.
@@ -74,8 +76,10 @@ class Group {
   void cancel(Error cause) { detail::cancel(*state_, std::move(cause)); }
 
   // Waits for every task submitted so far, helping to run tasks meanwhile, and returns the result
-  // (see above). May be called again. Throws std::logic_error when called from inside a task of
-  // this group, or of a group nested under it running on the same thread (it would deadlock).
+  // (see above). May be called again. Throws std::logic_error when a task of this group is
+  // running, or suspended below this call, on the calling thread (it would wait for itself): from
+  // inside a task of this group, from a nested group's task that runs on the same thread, or from
+  // any task this thread picked up while one of this group's tasks waits lower on its stack.
   // Memory: everything the tasks did happens-before wait() returns.
   Error wait() { return detail::wait(*state_); }
 

@@ -21,21 +21,26 @@ struct ContextState {
   ContextState& operator=(const ContextState&) = delete;
 };
 
-// Frees a node whose last reference was dropped (core/context_node.cpp).
+// Frees a node whose last reference was dropped, and, in a loop rather than by recursion, each
+// ancestor whose last reference that was (core/context.cpp).
 void destroy_context(ContextState* state) noexcept;
 
 inline void retain(ContextState* state) noexcept {
   if (state->counted) state->references.fetch_add(1, std::memory_order_relaxed);
 }
 
-// The last reference needs no read-modify-write: when the count is 1 the caller holds the only
+// Drops one reference; true when it was the last (the caller must then destroy the node). The
+// last reference needs no read-modify-write: when the count is 1 the caller holds the only
 // reference, so no other thread can change it (the acquire load still orders this thread after
 // every earlier release).
+inline bool drop_reference(ContextState* state) noexcept {
+  if (!state->counted) return false;
+  return state->references.load(std::memory_order_acquire) == 1 ||
+         state->references.fetch_sub(1, std::memory_order_acq_rel) == 1;
+}
+
 inline void release(ContextState* state) noexcept {
-  if (!state->counted) return;
-  if (state->references.load(std::memory_order_acquire) == 1 ||
-      state->references.fetch_sub(1, std::memory_order_acq_rel) == 1)
-    destroy_context(state);
+  if (drop_reference(state)) destroy_context(state);
 }
 
 }  // namespace cascade::detail
