@@ -185,10 +185,12 @@ void GroupState::record_failure(Error failure) noexcept {
 Error GroupState::wait() {
   if (!counter_.idle() && RunningTask::on_this_thread(*this))
     throw std::logic_error(
-        "cascade::Group::wait: called from inside a task of this group (or of a group nested in it, "
-        "on the same thread); it would wait for itself");
-  counter_.wait();
+        "cascade::Group::wait: a task of this group is running (or suspended) on the calling "
+        "thread, below this call; the wait would wait for itself");
+  // Cleared before waiting: a go() racing with this wait() then sets it again, so the destructor
+  // does not take that task for one this wait() covered.
   wait_outstanding_.store(false, std::memory_order_relaxed);
+  counter_.wait();
   if (fail_fast_) cancel(LibraryCause::group_finished, CancelKind::cancelled);
   return result();
 }

@@ -5,12 +5,38 @@
 
 #include <sys/mman.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define CASCADE_ADDRESS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CASCADE_ADDRESS_SANITIZER 1
+#endif
+#endif
+#if defined(CASCADE_ADDRESS_SANITIZER)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace cascade::detail {
 namespace {
 
 struct FreeBlock {
   FreeBlock* next;
 };
+
+// Under AddressSanitizer a free block is poisoned past its link, so a use of a destroyed node is
+// reported even though its memory is recycled, not returned to the heap.
+#if defined(CASCADE_ADDRESS_SANITIZER)
+void poison(FreeBlock* block) noexcept {
+  ASAN_POISON_MEMORY_REGION(reinterpret_cast<unsigned char*>(block) + sizeof(FreeBlock),
+                            NodeMemory::kBlockSize - sizeof(FreeBlock));
+}
+void unpoison(FreeBlock* block) noexcept {
+  ASAN_UNPOISON_MEMORY_REGION(block, NodeMemory::kBlockSize);
+}
+#else
+void poison(FreeBlock*) noexcept {}
+void unpoison(FreeBlock*) noexcept {}
+#endif
 
 // Slabs are mapped directly: page-aligned, with no allocator header and no gaps between them, so
 // a node costs exactly its block. Untouched pages of a slab cost no memory.
@@ -26,12 +52,14 @@ class BlockList {
     if (block != nullptr) {
       head_ = block->next;
       --size_;
+      unpoison(block);
     }
     return block;
   }
   void push(void* memory) noexcept {
     head_ = new (memory) FreeBlock{head_};
     ++size_;
+    poison(head_);
   }
 
  private:
