@@ -159,15 +159,15 @@ void GroupState::run(Task& task) noexcept {
         record_failure(std::move(failure));
     } else {
       skipped_.store(true, std::memory_order_relaxed);
+      callable.destroy();
     }
-    callable.destroy();
   }
   if (limit_ != nullptr) release_slot();
 }
 
 Error GroupState::invoke(TaskCallable& callable) noexcept {
   try {
-    return callable.invoke(ContextAccess::Borrowed(*this).get());
+    return callable.invoke_and_destroy(ContextAccess::Borrowed(*this).get());
   } catch (...) {
     return Error::from_exception(std::current_exception());
   }

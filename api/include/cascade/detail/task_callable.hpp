@@ -15,9 +15,11 @@ namespace cascade::detail {
 // A task's callable, type-erased, constructed in storage owned by the task scheduler.
 class TaskCallable {
  public:
-  // Runs the callable once and turns its result into an Error. Exceptions propagate.
-  virtual Error invoke(const Context& context) = 0;
-  // Ends the callable's lifetime (its captures are destroyed); the storage is freed elsewhere.
+  // Runs the callable once, turns its result into an Error, and ends the callable's lifetime
+  // (its captures are destroyed), also when it throws: exceptions propagate after that. One
+  // indirect call per task. The storage is freed elsewhere.
+  virtual Error invoke_and_destroy(const Context& context) = 0;
+  // Ends the callable's lifetime without running it (a skipped task).
   virtual void destroy() noexcept = 0;
 
  protected:
@@ -61,7 +63,13 @@ class TaskClosure final : public TaskCallable {
  public:
   template <class G>
   explicit TaskClosure(G&& f) : function_(std::forward<G>(f)) {}
-  Error invoke(const Context& context) override { return invoke_task(function_, context); }
+  Error invoke_and_destroy(const Context& context) override {
+    struct DestroyOnExit {
+      TaskClosure* closure;
+      ~DestroyOnExit() { closure->destroy(); }
+    } destroy_on_exit{this};
+    return invoke_task(function_, context);
+  }
   void destroy() noexcept override { this->~TaskClosure(); }
 
  private:
