@@ -42,6 +42,8 @@ void unpoison(FreeBlock*) noexcept {}
 // a node costs exactly its block. Untouched pages of a slab cost no memory.
 constexpr std::size_t kSlabSize = std::size_t{1} << 20;
 constexpr std::size_t kBlocksPerSlab = kSlabSize / NodeMemory::kBlockSize;
+// Mapped slabs are page-aligned, so every block is aligned as promised.
+static_assert(NodeMemory::kBlockSize % NodeMemory::kBlockAlignment == 0);
 
 // A list of free blocks, with its length.
 class BlockList {
