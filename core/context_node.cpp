@@ -30,9 +30,7 @@ class DeadlineDisarm final : public CallbackRecord {
 };
 
 ContextNode* cancellable_or_null(ContextNode* parent) noexcept {
-  if (parent == nullptr || !parent->can_be_cancelled()) return nullptr;
-  retain(parent);
-  return parent;
+  return parent != nullptr && parent->can_be_cancelled() ? parent : nullptr;
 }
 
 Clock::time_point deadline_of(const ContextNode* node) noexcept {
@@ -71,7 +69,6 @@ void* ContextNode::operator new(std::size_t bytes) {
 void ContextNode::operator delete(void* memory) noexcept { NodeMemory::free(memory); }
 
 ContextNode::~ContextNode() {
-  if (!left_parent_) leave_parent();
   for (CallbackRecord* record = first_callback_; record != nullptr;) {
     CallbackRecord* next = record->next;
     release(record);
@@ -80,11 +77,24 @@ ContextNode::~ContextNode() {
 }
 
 void ContextNode::destroy(ContextNode* node) noexcept {
-  while (node != nullptr) {
-    ContextNode* parent = node->parent_;  // still counted: the node held this reference
+  while (node != nullptr && node->retire()) {
+    ContextNode* const freed_parent = node->leave_parent();
     delete node;
-    node = parent != nullptr && drop_reference(parent) ? parent : nullptr;
+    node = freed_parent;
   }
+}
+
+// True when no child holds the node any more, so it can be freed; else marks it a zombie, for its
+// last child to free. The fast path takes no lock: a child lets go by storing the new count
+// (release) under the lock, so once the count reads zero and the lock reads free, that child is
+// done with the node. Nothing else can reach a node without references: cascades reach it only
+// through its parent, which destroy() locks (in leave_parent()) before freeing it.
+bool ContextNode::retire() noexcept {
+  if (holders_.load(std::memory_order_acquire) == 0 && !lock_.is_locked()) return true;
+  std::lock_guard lock(lock_);
+  if (holders_.load(std::memory_order_relaxed) == 0) return true;
+  zombie_ = true;
+  return false;
 }
 
 std::optional<Clock::time_point> ContextNode::deadline() const noexcept {
@@ -106,7 +116,10 @@ void ContextNode::link_into_parent() {
   if (next_sibling_ != nullptr) next_sibling_->previous_sibling_ = this;
   parent_->first_child_ = this;
   ++parent_->child_count_;
+  parent_->holders_.store(parent_->holders_.load(std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
   linked_ = true;
+  holds_parent_ = true;
 }
 
 void ContextNode::arm_deadline() {
@@ -150,9 +163,9 @@ bool ContextNode::cancel_with(const Error& owned, LibraryCause library, CancelKi
     cancel_descendants_and_unlock(pending);
   else
     lock_.unlock();
-  leave_parent();
-  left_parent_ = true;
+  ContextNode* const freed_parent = leave_parent();
   if (!pending.empty()) pending.run();
+  if (freed_parent != nullptr) destroy(freed_parent);
   return true;
 }
 
@@ -217,10 +230,17 @@ void ContextNode::unlink_child(ContextNode& child) noexcept {
   --child_count_;
 }
 
-void ContextNode::leave_parent() noexcept {
-  if (parent_ == nullptr) return;
+// Leaves the parent's list (if a cascade has not taken the node off already) and lets go of the
+// parent. Returns the parent when this was its last holder and it has no references left: the
+// caller must then free it, with destroy().
+ContextNode* ContextNode::leave_parent() noexcept {
+  if (!holds_parent_) return nullptr;
+  holds_parent_ = false;
   std::lock_guard lock(parent_->lock_);
   if (linked_) parent_->unlink_child(*this);
+  const std::uint32_t holders = parent_->holders_.load(std::memory_order_relaxed) - 1;
+  parent_->holders_.store(holders, std::memory_order_release);
+  return holders == 0 && parent_->zombie_ ? parent_ : nullptr;
 }
 
 Error ContextNode::err() const {

@@ -23,10 +23,17 @@ enum class CancelKind : std::uint8_t { cancelled, deadline_exceeded };
 // One node of the cancellation tree.
 //
 // The tree. A cancellable node is linked into its cancellable parent's list of children (nodes
-// that can never be cancelled keep no list: their children are roots). A node holds a reference
-// to its parent; the parent's list holds plain pointers, and a child leaves the list when it is
-// cancelled by its own Canceller or destroyed (when a parent cascade reaches it, the parent
-// empties its list instead). So the list only holds live, uncancelled children.
+// that can never be cancelled keep no list: their children are roots). The list holds plain
+// pointers, and a child leaves it when it is cancelled by its own Canceller or destroyed (when a
+// parent cascade reaches it, the parent empties its list instead). So the list only holds live,
+// uncancelled children.
+//
+// Lifetime. A node is freed once it has no references (Context handles, timers) and no child
+// holds it. Joining the parent's list makes a child hold its parent, in the same critical section
+// that links it (no reference count is touched), and the child lets go when it leaves the parent
+// (its own cancel, or its destruction). A node whose last reference goes while children still
+// hold it becomes a zombie: it stays in the tree, so cascades still pass through it, and the last
+// child to let go frees it.
 //
 // Cancellation is pushed down: cancel() marks the node and every descendant, each with the same
 // cause, before it returns, so cancelled() is one load at any depth. Locks are taken parent before
@@ -36,7 +43,7 @@ enum class CancelKind : std::uint8_t { cancelled, deadline_exceeded };
 //
 // States: live -> cancelled (once; `cancelled`, the cause and the kind never change again).
 //
-// Size: 88 bytes (a group's node, 120, adds its state in the same 128-byte budget); fields are
+// Size: 88 bytes (a group's node, 128, adds its state in the same 128-byte budget); fields are
 // ordered so that a group's small fields fill this class's tail padding.
 class ContextNode : public ContextState {
  public:
@@ -52,11 +59,12 @@ class ContextNode : public ContextState {
   explicit ContextNode(Uncancellable kind) noexcept;
   ContextNode(const ContextNode&) = delete;
   ContextNode& operator=(const ContextNode&) = delete;
-  // Leaves the parent's list; does not release the parent (see destroy()).
+  // Only through destroy(), which leaves the parent first.
   virtual ~ContextNode();
 
-  // Deletes a node whose last reference was dropped, then each ancestor whose last reference
-  // that was, iteratively: a long chain of contexts must not recurse once per level.
+  // Frees a node whose last reference was dropped (or leaves it a zombie while children hold
+  // it), then each ancestor that this freed of its last holder, iteratively: a long chain of
+  // contexts must not recurse once per level.
   static void destroy(ContextNode* node) noexcept;
 
   // Nodes (groups' nodes included) come from NodeMemory's per-thread blocks: a group per task of
@@ -106,20 +114,24 @@ class ContextNode : public ContextState {
   void cancel_descendants_and_unlock(PendingCallbacks& pending) noexcept;
   ContextNode* take_first_child() noexcept;
   void unlink_child(ContextNode& child) noexcept;
-  void leave_parent() noexcept;
+  bool retire() noexcept;
+  [[nodiscard]] ContextNode* leave_parent() noexcept;
   void push_callback(CallbackRecord& record) noexcept;
 
   mutable SpinLock lock_;
   const bool cancellable_;
   const bool owns_deadline_;  // this node's deadline is earlier than its parent's
   bool linked_ = false;       // guarded by parent_->lock_
-  // Written by the one cancel() that marked this node, after it left the parent's list.
-  bool left_parent_ = false;
+  // True from joining the parent's list until leave_parent(): by the one cancel() that marked
+  // this node, or at destruction. Only the thread that holds the node (a reference or the
+  // cancel) reads or writes it.
+  bool holds_parent_ = false;
+  bool zombie_ = false;  // guarded by lock_: no references left, children still hold the node
   // Written under lock_ before `cancelled` is set, immutable afterwards.
   CancelKind kind_ = CancelKind::cancelled;
   LibraryCause library_cause_ = LibraryCause::none;  // none: the cause is owned_cause_
 
-  ContextNode* const parent_;  // a counted reference; null for a root
+  ContextNode* const parent_;  // null for a root; valid while holds_parent_
   const Clock::time_point deadline_;  // kNoDeadline when none
   // Guarded by parent_->lock_. While a cascade walks a subtree, a child it has taken off its
   // parent's list uses previous_sibling_ to point at the node below it on the walk's stack.
@@ -129,7 +141,10 @@ class ContextNode : public ContextState {
   ContextNode* first_child_ = nullptr;
   CallbackRecord* first_callback_ = nullptr;  // a list linked through previous/next
   Error owned_cause_;  // written like kind_
-  std::uint32_t child_count_ = 0;  // guarded by lock_
+  std::uint32_t child_count_ = 0;  // linked children; guarded by lock_
+  // Children that hold this node: linked ones, and those a cascade took off the list that have
+  // not let go yet. Written under lock_; read without it by retire().
+  std::atomic<std::uint32_t> holders_{0};
 };
 
 }  // namespace cascade::detail

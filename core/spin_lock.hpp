@@ -21,6 +21,9 @@ class SpinLock {
            !locked_.exchange(true, std::memory_order_acquire);
   }
   void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+  // Whether a thread holds the lock now; acquire, so a false answer orders this thread after the
+  // last unlock().
+  bool is_locked() const noexcept { return locked_.load(std::memory_order_acquire); }
 
  private:
   void lock_contended() noexcept;

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -82,24 +83,53 @@ TEST(ContextLifetime, RecycledNodesStartLive) {
 
 namespace {
 
-// Each context of a chain holds its parent: dropping the leaf frees the whole chain, which must
+// A context that its parent's cascade cancelled keeps holding the parent until it is destroyed:
+// once every handle is gone, dropping the leaf of such a chain frees the whole chain, which must
 // not take a stack frame per level.
 TEST(ContextLifetime, DroppingTheLeafOfALongChainFreesItWithoutDeepRecursion) {
   constexpr int kDepth = 300'000;  // about 2x what the 8 MiB main stack survived by recursion
   Context leaf = Context::background();
   {
     auto [root, cancel_root] = cascade::with_cancel(Context::background());
+    std::vector<Canceller> cancellers;
+    cancellers.reserve(kDepth);
     leaf = root;
     for (int level = 0; level < kDepth; ++level) {
       auto [child, cancel_child] = cascade::with_cancel(leaf);
+      cancellers.push_back(std::move(cancel_child));
       leaf = child;
     }
-    // The Cancellers went out of scope: each cancelled its context, so each left its parent.
+    cancel_root();  // the cascade takes every level off its parent's list; each still holds it
     EXPECT_TRUE(leaf.cancelled());
   }
+  // Only the leaf's handle is left: every other level is a zombie held by the level below it.
   leaf = Context::background();  // frees every level
   auto [fresh, cancel_fresh] = cascade::with_cancel(Context::background());
   EXPECT_FALSE(fresh.cancelled());
+}
+
+// A parent dropped while its children live stays reachable for them, and is freed by whichever
+// of it and its children lets go last, on whichever thread: here the parent's last handle and
+// its children go at the same time, from several threads (AddressSanitizer checks the freeing).
+TEST(ContextLifetime, ParentDroppedWithItsChildrenIsFreedByWhicheverGoesLast) {
+  auto [root, cancel_root] = cascade::with_cancel(Context::background());
+  for (int round = 0; round < 50; ++round) {
+    auto parent = std::make_optional(cascade::with_cancel(root));
+    std::vector<std::vector<Child>> shares(kThreads);
+    for (int i = 0; i < 64; ++i) shares[static_cast<std::size_t>(i % kThreads)].push_back(cascade::with_cancel(parent->first));
+    std::atomic<bool> go{false};
+    std::vector<std::thread> droppers;
+    for (std::vector<Child>& share : shares)
+      droppers.emplace_back([&go, moved = std::move(share)]() mutable {
+        while (!go.load()) std::this_thread::yield();
+        moved.clear();
+      });
+    go.store(true);
+    parent.reset();  // cancels the parent (its Canceller goes) and drops its handle
+    for (std::thread& dropper : droppers) dropper.join();
+    EXPECT_EQ(root.child_count(), 0U);
+  }
+  EXPECT_FALSE(root.cancelled());
 }
 
 }  // namespace
