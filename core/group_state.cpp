@@ -23,9 +23,10 @@ constexpr std::size_t round_up(std::size_t size, std::size_t alignment) {
 // One submitted task: the pool's job, followed in the same storage by the user's callable.
 class GroupState::Task final : public pool::Job {
  public:
-  explicit Task(GroupState& group) noexcept : group_(group) {}
+  Task(GroupState& group, bool blocking) noexcept : group_(group), blocking_(blocking) {}
 
-  static constexpr std::size_t kCallableOffset = round_up(sizeof(pool::Job) + 2 * sizeof(void*), kTaskAlignment);
+  static constexpr std::size_t kCallableOffset =
+      round_up(sizeof(pool::Job) + sizeof(GroupState*) + sizeof(bool), kTaskAlignment);
   static Task& of(TaskCallable& callable) noexcept {
     return *static_cast<Task*>(static_cast<void*>(reinterpret_cast<unsigned char*>(&callable) - kCallableOffset));
   }
@@ -38,10 +39,17 @@ class GroupState::Task final : public pool::Job {
     return group_.counter_;
   }
 
-  Task* next_queued = nullptr;
+  // Hands the task to the pool that runs its kind: TBB's, or the blocking pool.
+  void submit_to_pool() noexcept {
+    if (blocking_)
+      pool::submit_blocking(*this, group_.counter_);
+    else
+      pool::submit(*this, group_.counter_);
+  }
 
  private:
   GroupState& group_;
+  const bool blocking_;
 };
 
 // The limit's slots: at most `slots` tasks of the group hold one (queued in the pool or running);
@@ -72,23 +80,28 @@ void GroupState::free_task(void* callable_storage) noexcept {
   pool::free_job(static_cast<unsigned char*>(callable_storage) - Task::kCallableOffset);
 }
 
-GroupState::Task& GroupState::accept(TaskCallable& callable) noexcept {
-  Task& task = *new (&Task::of(callable)) Task(*this);
+GroupState::Task& GroupState::accept(TaskCallable& callable, bool blocking) noexcept {
+  Task& task = *new (&Task::of(callable)) Task(*this, blocking);
   counter_.add();
   if (!wait_outstanding_.load(std::memory_order_relaxed))
     wait_outstanding_.store(true, std::memory_order_relaxed);
   return task;
 }
 
-void GroupState::submit(TaskCallable& callable) {
-  if (limit_ != nullptr && limit_->slots == 0) {
+void GroupState::submit(TaskCallable& callable, bool blocking) {
+  try {
+    if (limit_ != nullptr && limit_->slots == 0)
+      throw std::logic_error(std::string("cascade::Group::") + (blocking ? "go_blocking" : "go") +
+                             ": the group's limit is 0, so the task could never run");
+    if (blocking) pool::ensure_blocking_thread();
+  } catch (...) {
     callable.destroy();
     free_task(&callable);
-    throw std::logic_error("cascade::Group::go: the group's limit is 0, so the task could never run");
+    throw;
   }
-  Task& task = accept(callable);
+  Task& task = accept(callable, blocking);
   if (limit_ != nullptr && !take_slot_or_queue(task)) return;
-  pool::submit(task, counter_);
+  task.submit_to_pool();
 }
 
 bool GroupState::take_slot_or_queue(Task& task) {
@@ -99,7 +112,7 @@ bool GroupState::take_slot_or_queue(Task& task) {
     return true;
   }
   if (limit.queue_tail != nullptr)
-    limit.queue_tail->next_queued = &task;
+    limit.queue_tail->next_in_queue = &task;
   else
     limit.queue_head = &task;
   limit.queue_tail = &task;
@@ -120,7 +133,7 @@ void GroupState::unreserve_slot() noexcept {
 }
 
 void GroupState::submit_reserved(TaskCallable& callable) noexcept {
-  pool::submit(accept(callable), counter_);
+  accept(callable, /*blocking=*/false).submit_to_pool();
 }
 
 // Hands the freed slot to the oldest queued task, if any. A queued task that starts after the
@@ -135,10 +148,10 @@ void GroupState::release_slot() noexcept {
       --limit.holders;
       return;
     }
-    limit.queue_head = next->next_queued;
+    limit.queue_head = static_cast<Task*>(next->next_in_queue);
     if (limit.queue_head == nullptr) limit.queue_tail = nullptr;
   }
-  pool::submit(*next, counter_);
+  next->submit_to_pool();
 }
 
 void GroupState::set_limit(int limit) {
@@ -235,7 +248,8 @@ Context adopt_group_context(GroupState& group) noexcept { return ContextAccess::
 void end_group(GroupState& group) noexcept { group.end(); }
 void* allocate_task(std::size_t size) { return GroupState::allocate_task(size); }
 void free_task(void* storage) noexcept { GroupState::free_task(storage); }
-void submit(GroupState& group, TaskCallable& task) { group.submit(task); }
+void submit(GroupState& group, TaskCallable& task) { group.submit(task, /*blocking=*/false); }
+void submit_blocking(GroupState& group, TaskCallable& task) { group.submit(task, /*blocking=*/true); }
 bool try_reserve_slot(GroupState& group) { return group.try_reserve_slot(); }
 void unreserve_slot(GroupState& group) noexcept { group.unreserve_slot(); }
 void submit_reserved(GroupState& group, TaskCallable& task) { group.submit_reserved(task); }

@@ -25,7 +25,8 @@ class GroupState final : public ContextNode {
  public:
   GroupState(ContextNode* parent, bool fail_fast);
 
-  void submit(TaskCallable& callable);
+  // Accepts a task for TBB's pool, or (blocking) for the blocking pool.
+  void submit(TaskCallable& callable, bool blocking);
   bool try_reserve_slot();
   void unreserve_slot() noexcept;
   void submit_reserved(TaskCallable& callable) noexcept;
@@ -42,7 +43,7 @@ class GroupState final : public ContextNode {
   struct Limit;
   enum FailureState : std::uint8_t { kNoFailure, kRecordingFailure, kFailureRecorded };
 
-  Task& accept(TaskCallable& callable) noexcept;
+  Task& accept(TaskCallable& callable, bool blocking) noexcept;
   bool take_slot_or_queue(Task& task);
   void release_slot() noexcept;
   void run(Task& task) noexcept;

@@ -42,6 +42,10 @@ class Job {
 
   virtual CompletionCounter& run() noexcept = 0;
 
+  // Free for whichever queue holds the job before it runs (a group's limit queue, the blocking
+  // pool's queue); a job is in at most one queue at a time.
+  Job* next_in_queue = nullptr;
+
  protected:
   ~Job() = default;
 };
@@ -54,5 +58,15 @@ void free_job(void* storage) noexcept;
 // run() returns) to run on a pool thread; jobs submitted from inside a job run before older ones
 // on that thread (LIFO), others may steal them.
 void submit(Job& job, CompletionCounter& counter) noexcept;
+
+// Makes sure the blocking pool (pool/blocking_pool.hpp) has a thread, so that a blocking job
+// submitted afterwards cannot be stranded. Throws std::system_error.
+void ensure_blocking_thread();
+// Like submit(), but the job runs on a thread of the blocking pool, outside the TBB arenas, for
+// work that blocks. Precondition: ensure_blocking_thread() succeeded once.
+void submit_blocking(Job& job, CompletionCounter& counter) noexcept;
+// Runs a job outside any TBB task, as the pool does: run(), free its storage, then count it done
+// on the counter run() returned.
+void run_detached(Job& job) noexcept;
 
 }  // namespace cascade::pool

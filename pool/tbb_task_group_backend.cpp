@@ -24,6 +24,7 @@
 // the functor given to run() copies a pointer.
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -138,12 +139,6 @@ CountedGroup& counted_group(const void* storage) noexcept {
   return **std::launder(static_cast<CountedGroup* const*>(storage));
 }
 
-void run_job(Job& job) noexcept {
-  CompletionCounter& counter = job.run();
-  free_job(&job);  // the job lives at the start of its storage
-  counter.done();  // last: the counter's owner may destroy it as soon as this returns
-}
-
 }  // namespace
 
 CompletionCounter::CompletionCounter() noexcept { new (storage_) CountedGroup*(&take_group()); }
@@ -164,11 +159,17 @@ bool CompletionCounter::idle() const noexcept {
 
 void CompletionCounter::wait() noexcept {
   tbb::task_group& group = counted_group(storage_).group;
-  while (!idle()) {
+  for (int round = 0; !idle(); ++round) {
     group.wait();  // runs this group's jobs, and others, until the task_group holds none
-    // Still counted: a job another thread counted and is about to hand over, or one queued
-    // behind a slot that a thread holds outside this group. Either arrives shortly.
-    if (!idle()) std::this_thread::yield();
+    // Still counted: a job another thread counted and is about to hand over, one queued behind
+    // a slot that a thread holds outside this group (both arrive shortly), or a job running on
+    // the blocking pool, which may take long: after a few rounds, stop spinning.
+    constexpr int kYieldingRounds = 64;
+    if (idle()) break;
+    if (round < kYieldingRounds)
+      std::this_thread::yield();
+    else
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
 }
 
@@ -181,7 +182,7 @@ void free_job(void* storage) noexcept { ::operator delete(storage); }
 
 void submit(Job& job, CompletionCounter& counter) noexcept {
   // task_group::run keeps a const copy of its functor: a lambda that copies a pointer.
-  const auto runner = [&job] { run_job(job); };
+  const auto runner = [&job] { run_detached(job); };
   static_assert(std::is_nothrow_copy_constructible_v<decltype(runner)>);
   counted_group(&counter).group.run(runner);
 }

@@ -2,6 +2,7 @@
 
 // cascade: Go's errgroup and context on oneTBB. Include this header for the whole API.
 
+#include "cascade/blocking_pool.hpp"
 #include "cascade/cancel_callback.hpp"
 #include "cascade/cancelled.hpp"
 #include "cascade/canceller.hpp"

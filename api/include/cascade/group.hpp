@@ -53,6 +53,17 @@ class Group {
     detail::submit(*state_, detail::make_task(std::forward<F>(f)));
   }
 
+  // Like go(), for work that blocks (I/O, a server loop, waiting for an event): f runs on a
+  // thread of the blocking pool (cascade/blocking_pool.hpp), outside oneTBB's arenas, so it holds
+  // no TBB worker while it blocks. Otherwise exactly a go() task: the same callable forms and
+  // failure rules, counted by wait(), skipped if the context is cancelled before it starts, and
+  // subject to the limit. Throws what go() throws, and std::system_error when the pool has no
+  // thread and cannot start one (then nothing was submitted).
+  template <class F>
+  void go_blocking(F&& f) {
+    detail::submit_blocking(*state_, detail::make_task(std::forward<F>(f)));
+  }
+
   // Like go(), but returns false without submitting f when the limit is reached (counting queued
   // and running tasks), and always false under a limit of 0.
   template <class F>

@@ -23,6 +23,7 @@ void free_task(void* storage) noexcept;
 inline constexpr std::size_t kTaskAlignment = 16;
 
 void submit(GroupState& group, TaskCallable& task);           // takes a slot or queues
+void submit_blocking(GroupState& group, TaskCallable& task);  // the same, for the blocking pool
 bool try_reserve_slot(GroupState& group);                     // try_go's slot
 void unreserve_slot(GroupState& group) noexcept;              // try_go failed after reserving
 void submit_reserved(GroupState& group, TaskCallable& task);  // uses the reserved slot
