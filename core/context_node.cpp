@@ -115,7 +115,6 @@ void ContextNode::link_into_parent() {
   next_sibling_ = parent_->first_child_;
   if (next_sibling_ != nullptr) next_sibling_->previous_sibling_ = this;
   parent_->first_child_ = this;
-  ++parent_->child_count_;
   parent_->holders_.store(parent_->holders_.load(std::memory_order_relaxed) + 1,
                           std::memory_order_relaxed);
   linked_ = true;
@@ -227,7 +226,6 @@ void ContextNode::unlink_child(ContextNode& child) noexcept {
   if (child.next_sibling_ != nullptr) child.next_sibling_->previous_sibling_ = child.previous_sibling_;
   child.previous_sibling_ = child.next_sibling_ = nullptr;
   child.linked_ = false;
-  --child_count_;
 }
 
 // Leaves the parent's list (if a cascade has not taken the node off already) and lets go of the
@@ -256,7 +254,9 @@ Error ContextNode::cause() const {
 
 std::size_t ContextNode::child_count() const {
   std::lock_guard lock(lock_);
-  return child_count_;
+  std::size_t count = 0;
+  for (const ContextNode* child = first_child_; child != nullptr; child = child->next_sibling_) ++count;
+  return count;
 }
 
 std::stop_token ContextNode::stop_token() {

@@ -93,6 +93,7 @@ class ContextNode : public ContextState {
   Error cause() const;
   std::optional<Clock::time_point> deadline() const noexcept;
   bool can_be_cancelled() const noexcept { return cancellable_; }
+  // Live, uncancelled children (a walk of the list: for diagnostics and tests).
   std::size_t child_count() const;
   std::stop_token stop_token();
 
@@ -141,7 +142,6 @@ class ContextNode : public ContextState {
   ContextNode* first_child_ = nullptr;
   CallbackRecord* first_callback_ = nullptr;  // a list linked through previous/next
   Error owned_cause_;  // written like kind_
-  std::uint32_t child_count_ = 0;  // linked children; guarded by lock_
   // Children that hold this node: linked ones, and those a cascade took off the list that have
   // not let go yet. Written under lock_; read without it by retire().
   std::atomic<std::uint32_t> holders_{0};

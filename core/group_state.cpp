@@ -9,6 +9,7 @@
 #include "cascade/detail/group_runtime.hpp"
 #include "core/context_access.hpp"
 #include "core/node_memory.hpp"
+#include "core/pool_access.hpp"
 #include "core/running_tasks.hpp"
 
 namespace cascade::detail {
@@ -44,7 +45,7 @@ class GroupState::Task final : public pool::Job {
     if (blocking_)
       pool::submit_blocking(*this, group_.counter_);
     else
-      pool::submit(*this, group_.counter_);
+      pool::submit(*this, group_.counter_, group_.arena_);
   }
 
  private:
@@ -67,8 +68,10 @@ struct GroupState::Limit {
 static_assert(sizeof(GroupState) <= 128, "a group's node must stay within 128 bytes");
 static_assert(sizeof(GroupState) <= NodeMemory::kBlockSize, "a group's node must fit a node block");
 
-GroupState::GroupState(ContextNode* parent, bool fail_fast)
-    : ContextNode(parent), fail_fast_(fail_fast) {}
+GroupState::GroupState(ContextNode* parent, bool fail_fast, pool::Arena* arena) noexcept
+    : ContextNode(parent), fail_fast_(fail_fast), arena_(arena) {
+  if (arena_ != nullptr) pool::bind_group(*arena_);
+}
 
 void* GroupState::allocate_task(std::size_t callable_size) {
   static_assert(sizeof(Task) <= Task::kCallableOffset);
@@ -167,6 +170,7 @@ void GroupState::run(Task& task) noexcept {
   TaskCallable& callable = task.callable();
   {
     const RunningTask running(*this);
+    const pool::ArenaScope in_arena(arena_);
     if (!cancelled.load(std::memory_order_acquire)) [[likely]] {
       if (Error failure = invoke(callable)) [[unlikely]]
         record_failure(std::move(failure));
@@ -203,7 +207,7 @@ Error GroupState::wait() {
   // Cleared before waiting: a go() racing with this wait() then sets it again, so the destructor
   // does not take that task for one this wait() covered.
   wait_outstanding_.store(false, std::memory_order_relaxed);
-  counter_.wait();
+  counter_.wait(arena_);
   if (fail_fast_) cancel(LibraryCause::group_finished, CancelKind::cancelled);
   return result();
 }
@@ -220,7 +224,8 @@ void GroupState::end() noexcept {
   if (!cancelled.load(std::memory_order_acquire))
     cancel(waited ? LibraryCause::group_finished : LibraryCause::group_destroyed,
            CancelKind::cancelled);
-  if (!waited) counter_.wait();
+  if (!waited) counter_.wait(arena_);
+  if (arena_ != nullptr) pool::unbind_group(*arena_);
 }
 
 // A Group destroyed by one of its own tasks (say the task's callable held the last shared_ptr
@@ -238,8 +243,9 @@ void GroupState::destroyed_by_own_task() noexcept {
 
 // The entry points Group's inline code calls (cascade/detail/group_runtime.hpp).
 
-GroupState* new_group_state(const Context* parent) {
-  auto* group = new GroupState(parent != nullptr ? &ContextAccess::node(*parent) : nullptr, parent != nullptr);
+GroupState* new_group_state(const Context* parent, Pool* pool) {
+  auto* group = new GroupState(parent != nullptr ? &ContextAccess::node(*parent) : nullptr, parent != nullptr,
+                               pool != nullptr ? &PoolAccess::arena(*pool) : nullptr);
   group->join_tree();
   return group;
 }

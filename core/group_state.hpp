@@ -23,7 +23,8 @@ namespace cascade::detail {
 // the context, with itself as the cause.
 class GroupState final : public ContextNode {
  public:
-  GroupState(ContextNode* parent, bool fail_fast);
+  // `arena`: the pool the group is bound to (counted as bound until end()), or null.
+  GroupState(ContextNode* parent, bool fail_fast, pool::Arena* arena) noexcept;
 
   // Accepts a task for TBB's pool, or (blocking) for the blocking pool.
   void submit(TaskCallable& callable, bool blocking);
@@ -62,6 +63,7 @@ class GroupState final : public ContextNode {
   pool::CompletionCounter counter_;
   Error first_failure_;  // written once, by the thread that moved failure_state_ off kNoFailure
   std::unique_ptr<Limit> limit_;  // null: no limit; replaced only while no task is active
+  pool::Arena* const arena_;  // null: tasks run in the arena of the thread that submits them
 };
 
 }  // namespace cascade::detail

@@ -7,6 +7,10 @@
 
 namespace cascade::pool {
 
+// A Pool's oneTBB arena (pool/arena.hpp; only pool/*.cpp see its insides). Where the interface
+// takes an Arena*, null means no pool: the arena of the calling thread, as with plain TBB.
+class Arena;
+
 // Counts a group's unfinished jobs; a thread can wait for it to reach zero while it helps run
 // jobs. Memory: everything a job did before done() happens-before wait() returns. One atomic
 // read-modify-write per add() and per done().
@@ -25,7 +29,8 @@ class CompletionCounter {
   // count to zero touches nothing of it afterwards). Acquire ordering, like wait().
   bool idle() const noexcept;
   // Returns once every job counted so far is done, running other jobs on this thread meanwhile.
-  void wait() noexcept;
+  // With an arena (the one the jobs were submitted to), a thread outside it enters it to wait.
+  void wait(Arena* arena) noexcept;
 
  private:
   alignas(8) unsigned char storage_[16];  // the backend's waitable counter
@@ -50,14 +55,40 @@ class Job {
   ~Job() = default;
 };
 
+// Marks, for its lifetime, that this thread runs inside `arena` (a task of a group bound to it,
+// or a waiter that entered it); null changes nothing. Two thread-local stores; inline, since
+// every task of a pool-bound group pays it.
+class ArenaScope {
+ public:
+  explicit ArenaScope(Arena* arena) noexcept : outer_(current) {
+    if (arena != nullptr) current = arena;
+  }
+  ~ArenaScope() { current = outer_; }
+  ArenaScope(const ArenaScope&) = delete;
+  ArenaScope& operator=(const ArenaScope&) = delete;
+
+  // The innermost arena this thread is marked as running in; null outside every pool.
+  static Arena* of_this_thread() noexcept { return current; }
+
+ private:
+  static constinit thread_local Arena* current;
+  Arena* outer_;
+};
+
+// Counts a group bound to `arena` (the arena must not be destroyed while any is).
+void bind_group(Arena& arena) noexcept;
+void unbind_group(Arena& arena) noexcept;
+
 // Storage for a Job of `bytes` bytes, aligned to 16. Throws std::bad_alloc.
 void* allocate_job(std::size_t bytes);
 // Frees storage that was never submitted.
 void free_job(void* storage) noexcept;
 // Queues `job` (constructed at the start of its storage, already counted on `counter`, which its
-// run() returns) to run on a pool thread; jobs submitted from inside a job run before older ones
-// on that thread (LIFO), others may steal them.
-void submit(Job& job, CompletionCounter& counter) noexcept;
+// run() returns) to run in `arena` (null: the calling thread's arena). A job submitted from a
+// thread inside that arena is spawned there: it runs before older ones on that thread (LIFO), and
+// others may steal it; from outside, it is enqueued into the arena (FIFO) for its workers, or for
+// a waiter that enters it.
+void submit(Job& job, CompletionCounter& counter, Arena* arena) noexcept;
 
 // Makes sure the blocking pool (pool/blocking_pool.hpp) has a thread, so that a blocking job
 // submitted afterwards cannot be stranded. Throws std::system_error.

@@ -17,6 +17,7 @@
 #include <oneapi/tbb/detail/_task.h>
 #include <oneapi/tbb/task_group.h>
 
+#include "pool/arena.hpp"
 #include "pool/task_backend.hpp"
 
 namespace cascade::pool {
@@ -114,8 +115,16 @@ bool CompletionCounter::idle() const noexcept {
   return count_of(storage_).load(std::memory_order_acquire) == 0;
 }
 
-void CompletionCounter::wait() noexcept {
-  if (!idle()) d1::wait(waitable(storage_), shared_context());
+void CompletionCounter::wait(Arena* arena) noexcept {
+  if (idle()) return;
+  if (arena == nullptr || arena == ArenaScope::of_this_thread()) {
+    d1::wait(waitable(storage_), shared_context());
+    return;
+  }
+  arena->tbb_arena().execute([this, arena] {
+    const ArenaScope inside(arena);
+    d1::wait(waitable(storage_), shared_context());
+  });
 }
 
 void* allocate_job(std::size_t bytes) {
@@ -127,8 +136,12 @@ void* allocate_job(std::size_t bytes) {
 
 void free_job(void* storage) noexcept { JobTask::of(storage).free(); }
 
-void submit(Job& job, CompletionCounter&) noexcept {  // run() names the counter again
-  d1::spawn(JobTask::of(&job), shared_context());
+void submit(Job& job, CompletionCounter&, Arena* arena) noexcept {  // run() names the counter
+  JobTask& task = JobTask::of(&job);
+  if (arena == nullptr || arena == ArenaScope::of_this_thread())
+    d1::spawn(task, shared_context());
+  else
+    r1::enqueue(task, shared_context(), &arena->tbb_arena());
 }
 
 }  // namespace cascade::pool

@@ -34,6 +34,7 @@
 #include <oneapi/tbb/spin_mutex.h>
 #include <oneapi/tbb/task_group.h>
 
+#include "pool/arena.hpp"
 #include "pool/task_backend.hpp"
 
 namespace cascade::pool {
@@ -157,20 +158,36 @@ bool CompletionCounter::idle() const noexcept {
   return counted_group(storage_).unfinished.load(std::memory_order_acquire) == 0;
 }
 
-void CompletionCounter::wait() noexcept {
-  tbb::task_group& group = counted_group(storage_).group;
-  for (int round = 0; !idle(); ++round) {
+namespace {
+
+// Waits on the calling thread, in whatever arena it is in.
+void wait_in_this_arena(CompletionCounter& counter, tbb::task_group& group) noexcept {
+  for (int round = 0; !counter.idle(); ++round) {
     group.wait();  // runs this group's jobs, and others, until the task_group holds none
     // Still counted: a job another thread counted and is about to hand over, one queued behind
     // a slot that a thread holds outside this group (both arrive shortly), or a job running on
     // the blocking pool, which may take long: after a few rounds, stop spinning.
     constexpr int kYieldingRounds = 64;
-    if (idle()) break;
+    if (counter.idle()) break;
     if (round < kYieldingRounds)
       std::this_thread::yield();
     else
       std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
+}
+
+}  // namespace
+
+void CompletionCounter::wait(Arena* arena) noexcept {
+  tbb::task_group& group = counted_group(storage_).group;
+  if (arena == nullptr || arena == ArenaScope::of_this_thread()) {
+    wait_in_this_arena(*this, group);
+    return;
+  }
+  arena->tbb_arena().execute([this, arena, &group] {
+    const ArenaScope inside(arena);
+    wait_in_this_arena(*this, group);
+  });
 }
 
 // operator new's storage is aligned to 16, as the interface requires.
@@ -180,11 +197,15 @@ void* allocate_job(std::size_t bytes) { return ::operator new(bytes); }
 
 void free_job(void* storage) noexcept { ::operator delete(storage); }
 
-void submit(Job& job, CompletionCounter& counter) noexcept {
+void submit(Job& job, CompletionCounter& counter, Arena* arena) noexcept {
   // task_group::run keeps a const copy of its functor: a lambda that copies a pointer.
   const auto runner = [&job] { run_detached(job); };
   static_assert(std::is_nothrow_copy_constructible_v<decltype(runner)>);
-  counted_group(&counter).group.run(runner);
+  tbb::task_group& group = counted_group(&counter).group;
+  if (arena == nullptr || arena == ArenaScope::of_this_thread())
+    group.run(runner);
+  else
+    arena->tbb_arena().enqueue(group.defer(runner));
 }
 
 }  // namespace cascade::pool

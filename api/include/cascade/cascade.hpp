@@ -10,3 +10,4 @@
 #include "cascade/derived_contexts.hpp"
 #include "cascade/error.hpp"
 #include "cascade/group.hpp"
+#include "cascade/pool.hpp"

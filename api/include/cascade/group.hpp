@@ -25,12 +25,19 @@ class Group {
  public:
   // Like Go's zero Group: failures are recorded but cancel nothing; context() is a new root,
   // cancelled only by cancel() (and by the destructor).
-  Group() : Group(detail::new_group_state(nullptr)) {}
+  Group() : Group(detail::new_group_state(nullptr, nullptr)) {}
 
   // Like errgroup.WithContext: context() is a child of `parent`, cancelled by the first failure
   // (with that failure as cause), by the parent, by cancel(), and by wait() once all tasks are
   // done (with a Cancelled cause saying the group finished).
-  explicit Group(const Context& parent) : Group(detail::new_group_state(&parent)) {}
+  explicit Group(const Context& parent) : Group(detail::new_group_state(&parent, nullptr)) {}
+
+  // The same two, bound to `pool` (cascade/pool.hpp): every task runs in the pool, wherever go()
+  // is called from, and wait() enters the pool from a thread outside it. Without a pool, tasks
+  // run in the arena of the thread that calls go(), as with a plain tbb::task_group. The pool
+  // must outlive the group. go_blocking tasks still run on the blocking pool.
+  explicit Group(Pool& pool) : Group(detail::new_group_state(nullptr, &pool)) {}
+  Group(const Context& parent, Pool& pool) : Group(detail::new_group_state(&parent, &pool)) {}
 
   Group(const Group&) = delete;
   Group& operator=(const Group&) = delete;

@@ -5,13 +5,15 @@
 #include "cascade/context.hpp"
 #include "cascade/detail/task_callable.hpp"
 #include "cascade/error.hpp"
+#include "cascade/pool.hpp"
 
 namespace cascade::detail {
 
 class GroupState;
 
 // The library entry points behind Group's templates (core/group_state.cpp).
-GroupState* new_group_state(const Context* parent);  // null parent: a zero-value Group
+// Null parent: a zero-value Group; null pool: tasks run in the submitting thread's arena.
+GroupState* new_group_state(const Context* parent, Pool* pool);
 Context adopt_group_context(GroupState& group) noexcept;  // takes the reference new_group_state returned
 void end_group(GroupState& group) noexcept;          // the destructor's work
 

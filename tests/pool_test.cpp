@@ -1,0 +1,253 @@
+// cascade::Pool (issue 4, item 1): groups bound to a pool run every task in it, whichever thread
+// calls go() (an external thread, a task of another pool), and wait() works from any thread. Each
+// test runs with pools of 1, 2 and 4 threads, and CTest runs the whole file with 1, 2 and 4 TBB
+// threads in the harness's own arena.
+
+#include <gtest/gtest.h>
+
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "cascade/cascade.hpp"
+#include "support/group_helpers.hpp"
+
+namespace {
+
+using cascade::Context;
+using cascade::Error;
+using cascade::Group;
+using cascade::Pool;
+using cascade::PoolOptions;
+using cascade::testing::ActivityGauge;
+using cascade::testing::configured_threads;
+using cascade::testing::is_same_error;
+using cascade::testing::is_success;
+using cascade::testing::task_failure;
+using cascade::testing::TimedLatch;
+
+constexpr int kTasks = 100;
+
+class PoolTest : public ::testing::TestWithParam<int> {
+ protected:
+  Pool pool_{GetParam()};
+};
+
+INSTANTIATE_TEST_SUITE_P(Threads, PoolTest, ::testing::Values(1, 2, 4),
+                         [](const ::testing::TestParamInfo<int>& size) {
+                           return "pool_of_" + std::to_string(size.param);
+                         });
+
+// Whether the calling task runs in `pool`'s arena, as far as an arena's size can tell: a pool
+// the size of the harness's arena cannot be told apart from it, and always passes.
+bool runs_in(const Pool& pool) {
+  const int here = tbb::this_task_arena::max_concurrency();
+  return pool.threads() == configured_threads() || here == pool.threads();
+}
+
+// Submits kTasks tasks that count themselves in `ran` and count those that ran outside `pool`.
+void go_counted(Group& group, const Pool& pool, std::atomic<int>& ran, std::atomic<int>& outside) {
+  for (int i = 0; i < kTasks; ++i)
+    group.go([&] {
+      if (!runs_in(pool)) outside.fetch_add(1);
+      ran.fetch_add(1);
+    });
+}
+
+TEST_P(PoolTest, TasksRunInThePool) {
+  std::atomic<int> ran{0};
+  std::atomic<int> outside{0};
+  Group group(Context::background(), pool_);
+  go_counted(group, pool_, ran, outside);
+  EXPECT_TRUE(is_success(group.wait()));
+  EXPECT_EQ(ran.load(), kTasks);
+  EXPECT_EQ(outside.load(), 0);
+}
+
+// oneTBB issue 2056: a wait on one thread for tasks another thread submitted.
+TEST_P(PoolTest, GoFromOneExternalThreadAndWaitFromAnother) {
+  std::atomic<int> ran{0};
+  std::atomic<int> outside{0};
+  Group group(pool_);
+  std::thread submitter([&] { go_counted(group, pool_, ran, outside); });
+  submitter.join();
+  Error result = Error::make(std::runtime_error("not waited"));
+  std::thread waiter([&] { result = group.wait(); });
+  waiter.join();
+  EXPECT_TRUE(is_success(result));
+  EXPECT_EQ(ran.load(), kTasks);
+  EXPECT_EQ(outside.load(), 0);
+}
+
+// oneTBB issue 1684: run in one arena, wait from another.
+TEST_P(PoolTest, TaskOfAnotherPoolSubmitsAndWaits) {
+  Pool other(3);
+  std::atomic<int> ran{0};
+  std::atomic<int> outside{0};
+  Group outer(Context::background(), other);
+  outer.go([&](const Context& context) {
+    Group inner(context, pool_);
+    go_counted(inner, pool_, ran, outside);
+    return inner.wait();
+  });
+  EXPECT_TRUE(is_success(outer.wait()));
+  EXPECT_EQ(ran.load(), kTasks);
+  EXPECT_EQ(outside.load(), 0);
+}
+
+TEST_P(PoolTest, NestedGroupWithoutAPoolStaysInTheTasksPool) {
+  std::atomic<int> ran{0};
+  std::atomic<int> outside{0};
+  Group outer(Context::background(), pool_);
+  outer.go([&](const Context& context) {
+    Group nested(context);
+    go_counted(nested, pool_, ran, outside);
+    return nested.wait();
+  });
+  EXPECT_TRUE(is_success(outer.wait()));
+  EXPECT_EQ(ran.load(), kTasks);
+  EXPECT_EQ(outside.load(), 0);
+}
+
+TEST_P(PoolTest, NestedFailureCancelsTheTreeAndComesBack) {
+  const Error failure = task_failure(5);
+  std::atomic<int> skipped_leaves_ran{0};
+  Group root(Context::background(), pool_);
+  root.go([&](const Context& context) {
+    Group child(context, pool_);
+    child.go([failure] { return failure; });
+    const Error child_result = child.wait();
+    Group late(child.context(), pool_);  // under the failed child: born cancelled
+    late.go([&] { skipped_leaves_ran.fetch_add(1); });
+    (void)late.wait();
+    return child_result;
+  });
+  EXPECT_TRUE(is_same_error(root.wait(), failure));
+  EXPECT_TRUE(root.context().cancelled());
+  EXPECT_EQ(skipped_leaves_ran.load(), 0);
+}
+
+TEST_P(PoolTest, LimitHoldsInAPool) {
+  ActivityGauge gauge;
+  std::atomic<int> ran{0};
+  Group group(Context::background(), pool_);
+  group.set_limit(2);
+  for (int i = 0; i < 20; ++i)
+    group.go([&] {
+      const ActivityGauge::Scope active(gauge);
+      for (int spin = 0; spin < 100; ++spin) std::this_thread::yield();
+      ran.fetch_add(1);
+    });
+  EXPECT_TRUE(is_success(group.wait()));
+  EXPECT_EQ(ran.load(), 20);
+  EXPECT_LE(gauge.peak(), 2);
+}
+
+TEST_P(PoolTest, WaitInsideItsOwnTaskIsRefused) {
+  std::atomic<bool> refused{false};
+  Group group(pool_);
+  group.go([&] {
+    try {
+      (void)group.wait();
+    } catch (const std::logic_error&) {
+      refused.store(true);
+    }
+  });
+  EXPECT_TRUE(is_success(group.wait()));
+  EXPECT_TRUE(refused.load());
+}
+
+TEST_P(PoolTest, ManySubmittersAndWaitersAtOnce) {
+  constexpr int kThreads = 4;
+  std::atomic<int> ran{0};
+  std::atomic<int> outside{0};
+  std::atomic<int> failed_waits{0};
+  Group group(Context::background(), pool_);
+  TimedLatch all_submitted(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&] {
+      go_counted(group, pool_, ran, outside);
+      all_submitted.count_down();
+      all_submitted.wait();
+      if (group.wait()) failed_waits.fetch_add(1);
+    });
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(ran.load(), kThreads * kTasks);
+  EXPECT_EQ(outside.load(), 0);
+  EXPECT_EQ(failed_waits.load(), 0);
+}
+
+TEST(Pool, BadSizesAndNodesAreRefusedByName) {
+  try {
+    Pool pool(0);
+    ADD_FAILURE() << "Pool(0) was accepted";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("at least 1 thread"), std::string::npos) << error.what();
+  }
+  PoolOptions negative;
+  negative.threads = -2;
+  EXPECT_THROW(Pool{negative}, std::invalid_argument);
+}
+
+// Asking oneTBB for the NUMA nodes loads libtbbbind with RTLD_DEEPBIND, which AddressSanitizer
+// refuses (it aborts the process): the check cannot run under it.
+TEST(Pool, UnknownNumaNodeIsRefusedByName) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "libtbbbind cannot be loaded under AddressSanitizer";
+#endif
+  PoolOptions far_node;
+  far_node.threads = 1;
+  far_node.numa_node = 12345;
+  try {
+    Pool pool(far_node);
+    ADD_FAILURE() << "NUMA node 12345 was accepted";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("NUMA node 12345"), std::string::npos) << error.what();
+  }
+}
+
+TEST(Pool, NamesAndSizes) {
+  PoolOptions named;
+  named.threads = 2;
+  named.name = "io";
+  Pool pool(named);
+  EXPECT_EQ(pool.name(), "io");
+  EXPECT_EQ(pool.threads(), 2);
+  const Pool unnamed(1);
+  EXPECT_EQ(unnamed.name().rfind("pool-", 0), 0U) << unnamed.name();
+  EXPECT_EQ(Pool::default_pool().name(), "default");
+  EXPECT_EQ(Pool::default_pool().threads(), tbb::info::default_concurrency());
+  PoolOptions every_core;
+  every_core.threads = 0;
+  EXPECT_EQ(Pool(every_core).threads(), tbb::info::default_concurrency());
+}
+
+TEST(Pool, DefaultPoolRunsGroups) {
+  std::atomic<int> ran{0};
+  Group group(Context::background(), Pool::default_pool());
+  for (int i = 0; i < kTasks; ++i) group.go([&] { ran.fetch_add(1); });
+  EXPECT_TRUE(is_success(group.wait()));
+  EXPECT_EQ(ran.load(), kTasks);
+}
+
+TEST(PoolDeathTest, DestroyingAPoolThatAGroupStillUsesIsReported) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  EXPECT_DEATH(
+      {
+        PoolOptions options;
+        options.threads = 1;
+        options.name = "doomed";
+        auto* pool = new Pool(options);
+        auto* group = new Group(*pool);
+        (void)group;
+        delete pool;
+      },
+      "Pool 'doomed' was destroyed while 1 group\\(s\\) were still bound to it");
+}
+
+}  // namespace
