@@ -10,4 +10,6 @@
 #include "cascade/derived_contexts.hpp"
 #include "cascade/error.hpp"
 #include "cascade/group.hpp"
+#include "cascade/notify_signals.hpp"
 #include "cascade/pool.hpp"
+#include "cascade/signal_received.hpp"
