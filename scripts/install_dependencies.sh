@@ -6,8 +6,10 @@
 set -euo pipefail
 
 # Compiler and build tools, oneTBB, GoogleTest and Google Benchmark (found through their CMake
-# package files, so pkg-config is not needed).
-readonly BUILD_PACKAGES=(cmake ninja-build g++ libtbb-dev libgtest-dev libbenchmark-dev)
+# package files), and what the two example programs use: OpenSSL's libcrypto (digest) and
+# cpp-httplib (http_shutdown, found through pkg-config).
+readonly BUILD_PACKAGES=(cmake ninja-build g++ pkgconf libtbb-dev libgtest-dev libbenchmark-dev
+                         libssl-dev libcpp-httplib-dev)
 # scripts/benchmark_ratios.py and scripts/benchmark_report.py, which draws its chart with
 # matplotlib.
 readonly REPORT_PACKAGES=(python3 python3-matplotlib)
