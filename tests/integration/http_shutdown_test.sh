@@ -12,7 +12,14 @@ readonly TEST_NAME=http_shutdown_test
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 WORK="$(mktemp -d)"
 readonly WORK
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
+# On the way out, also stop any server a failed check left running.
+cleanup() {
+  local pids
+  pids="$(jobs -p)"
+  [[ -z "$pids" ]] || kill $pids 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 # GET $2 from the server on port $1; prints the response body.
 http_get() {
