@@ -19,7 +19,7 @@ namespace {
 using cascade::Cancelled;
 using cascade::Context;
 using cascade::Error;
-using cascade::Group;
+using Group = cascade::testing::TestGroup;
 using cascade::testing::describe;
 using cascade::testing::is_same_error;
 using cascade::testing::is_success;

@@ -20,7 +20,7 @@ namespace {
 using cascade::BlockingPoolLimits;
 using cascade::Context;
 using cascade::Error;
-using cascade::Group;
+using Group = cascade::testing::TestGroup;
 using cascade::testing::ActivityGauge;
 using cascade::testing::describe;
 using cascade::testing::is_same_error;

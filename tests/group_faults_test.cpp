@@ -21,7 +21,7 @@ namespace {
 using cascade::Cancelled;
 using cascade::Context;
 using cascade::Error;
-using cascade::Group;
+using Group = cascade::testing::TestGroup;
 using cascade::testing::CancellableParent;
 using cascade::testing::describe;
 using cascade::testing::failure_id;
@@ -206,7 +206,8 @@ TEST(GroupFaults, EmptyGroupDestroyedWithoutWaitSaysSo) {
 
 // One task holds the only slot, the rest are queued. The destructor must cancel first (the task is
 // released only once the context is cancelled), then wait for the running task, and drop the
-// queued ones. With one thread nothing runs before the destructor, so everything is dropped.
+// queued ones. With one thread (and no pool) nothing runs before the destructor, so everything is
+// dropped.
 TEST(GroupFaults, DestructorWaitsForTheRunningTaskAndDropsQueuedOnes) {
   constexpr int kQueued = 50;
   TimedLatch running;
@@ -229,7 +230,10 @@ TEST(GroupFaults, DestructorWaitsForTheRunningTaskAndDropsQueuedOnes) {
       released.count_down();
     });
   }
-  EXPECT_EQ(running_task_finished.load(), has_spare_thread());
+  // A pool's worker may start the first task before the destructor whatever the pool's size.
+  if (cascade::testing::harness_pool() == nullptr) {
+    EXPECT_EQ(running_task_finished.load(), has_spare_thread());
+  }
   EXPECT_EQ(queued_ran.load(), 0);
   releaser.join();
 }

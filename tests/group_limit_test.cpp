@@ -16,7 +16,7 @@ namespace {
 
 using cascade::Context;
 using cascade::Error;
-using cascade::Group;
+using Group = cascade::testing::TestGroup;
 using cascade::testing::ActivityGauge;
 using cascade::testing::CancellableParent;
 using cascade::testing::describe;

@@ -20,7 +20,7 @@ namespace {
 
 using cascade::Context;
 using cascade::Error;
-using cascade::Group;
+using Group = cascade::testing::TestGroup;
 using cascade::testing::CancellableParent;
 using cascade::testing::configured_threads;
 using cascade::testing::describe;

@@ -23,7 +23,7 @@ namespace {
 
 using cascade::Context;
 using cascade::Error;
-using cascade::Group;
+using Group = cascade::testing::TestGroup;
 using cascade::testing::CancellableParent;
 using cascade::testing::describe;
 using cascade::testing::failure_id;

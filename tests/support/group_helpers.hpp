@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "cascade/cascade.hpp"
+#include "support/test_group.hpp"
 #include "support/test_threads.hpp"
 
 namespace cascade::testing {
@@ -82,7 +83,10 @@ struct CancellableParent {
 };
 
 // True when a task may block on another task: one TBB thread stays free to run the other.
-inline bool has_spare_thread() { return configured_threads() >= 2; }
+inline bool has_spare_thread() {
+  const Pool* pool = harness_pool();
+  return (pool != nullptr ? pool->threads() : configured_threads()) >= 2;
+}
 
 using Leaf = std::function<Error(const Context&)>;
 using Visit = std::function<void(const Context&)>;
