@@ -22,6 +22,11 @@ void spin_one_microsecond();
 std::vector<int> fixed_seed_ints(std::size_t count);
 
 // The time from `start` to now.
+// The time from `start` to `end`, in nanoseconds.
+inline std::chrono::nanoseconds between(Clock::time_point start, Clock::time_point end) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(end - start);
+}
+
 inline std::chrono::nanoseconds since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start);
 }

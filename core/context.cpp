@@ -11,6 +11,7 @@
 #include "core/callback_runner.hpp"
 #include "core/context_access.hpp"
 #include "core/context_node.hpp"
+#include "core/deadline_timer.hpp"
 
 namespace cascade {
 namespace detail {
@@ -48,6 +49,8 @@ std::pair<Context, Canceller> derive(const Context& parent,
 }
 
 }  // namespace
+
+std::size_t armed_deadlines() { return detail::DeadlineTimer::instance().armed(); }
 
 Context Context::background() noexcept { return Context(Adopt{}, background_state()); }
 

@@ -32,6 +32,11 @@ void DeadlineTimer::disarm(const Key& key) noexcept {
   release(node);
 }
 
+std::size_t DeadlineTimer::armed() {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
 void DeadlineTimer::fire_due_deadlines() {
   std::unique_lock lock(mutex_);
   for (;;) {

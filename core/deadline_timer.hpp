@@ -1,6 +1,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -29,6 +30,8 @@ class DeadlineTimer {
   Key arm(Clock::time_point deadline, ContextNode& node);
   // Forgets the entry if it has not fired, releasing its reference.
   void disarm(const Key& key) noexcept;
+  // The entries that have not fired or been disarmed.
+  std::size_t armed();
 
   DeadlineTimer(const DeadlineTimer&) = delete;
   DeadlineTimer& operator=(const DeadlineTimer&) = delete;

@@ -266,4 +266,24 @@ TEST(Deadline, WithoutCancelIgnoresTheParentsDeadline) {
   EXPECT_TRUE(live(detached));
 }
 
+// One timer thread serves every deadline, and a context cancelled early leaves it at once: the
+// timer does not keep (or keep alive) contexts that can no longer fire.
+TEST(Deadline, ContextsCancelledEarlyLeaveTheTimer) {
+  constexpr std::size_t kContexts = 100;
+  const std::size_t before = cascade::armed_deadlines();
+  std::vector<std::pair<Context, cascade::Canceller>> children;
+  for (std::size_t i = 0; i < kContexts; ++i)
+    children.push_back(cascade::with_timeout(Context::background(), std::chrono::hours(1)));
+  EXPECT_EQ(cascade::armed_deadlines(), before + kContexts);
+  for (std::size_t i = 0; i < kContexts / 2; ++i) children[i].second();
+  EXPECT_EQ(cascade::armed_deadlines(), before + kContexts / 2);
+  auto [parent, cancel_parent] = cascade::with_cancel(Context::background());
+  auto [child, cancel_child] = cascade::with_timeout(parent, std::chrono::hours(1));
+  EXPECT_EQ(cascade::armed_deadlines(), before + kContexts / 2 + 1);
+  cancel_parent();  // an ancestor's cancel disarms the child's deadline too
+  EXPECT_EQ(cascade::armed_deadlines(), before + kContexts / 2);
+  children.clear();  // dropping a Canceller cancels its context
+  EXPECT_EQ(cascade::armed_deadlines(), before);
+}
+
 }  // namespace

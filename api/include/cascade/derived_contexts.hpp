@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <utility>
 
 #include "cascade/canceller.hpp"
@@ -24,5 +25,10 @@ namespace cascade {
 
 // A context that is never cancelled through `parent` (Go's WithoutCancel): no deadline, no cause.
 Context without_cancel(Context parent);
+
+// How many deadlines the library's timer thread is waiting for, process-wide (diagnostics). One
+// thread serves every deadline; a context cancelled before its deadline (by its Canceller, an
+// ancestor, or being dropped) stops being counted at once. Thread-safe; a snapshot.
+std::size_t armed_deadlines();
 
 }  // namespace cascade
