@@ -192,16 +192,8 @@ TEST(GroupBlocking, ZeroLimitRefusesBlockingTasksByName) {
 
 TEST(GroupBlocking, WaitInsideItsOwnBlockingTaskIsRefused) {
   Group group(Context::background());
-  std::atomic<bool> refused{false};
-  group.go_blocking([&] {
-    try {
-      (void)group.wait();
-    } catch (const std::logic_error&) {
-      refused.store(true);
-    }
-  });
-  EXPECT_TRUE(is_success(group.wait()));
-  EXPECT_TRUE(refused.load());
+  cascade::testing::expect_wait_inside_own_task_refused(
+      group, [](Group& to, auto task) { to.go_blocking(std::move(task)); });
 }
 
 TEST(GroupBlocking, BlockingTaskMayRunANestedComputeGroup) {

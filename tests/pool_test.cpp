@@ -148,17 +148,9 @@ TEST_P(PoolTest, LimitHoldsInAPool) {
 }
 
 TEST_P(PoolTest, WaitInsideItsOwnTaskIsRefused) {
-  std::atomic<bool> refused{false};
   Group group(pool_);
-  group.go([&] {
-    try {
-      (void)group.wait();
-    } catch (const std::logic_error&) {
-      refused.store(true);
-    }
-  });
-  EXPECT_TRUE(is_success(group.wait()));
-  EXPECT_TRUE(refused.load());
+  cascade::testing::expect_wait_inside_own_task_refused(group,
+                                                        [](Group& to, auto task) { to.go(std::move(task)); });
 }
 
 TEST_P(PoolTest, ManySubmittersAndWaitersAtOnce) {

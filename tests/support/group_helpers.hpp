@@ -156,4 +156,20 @@ class ActivityGauge {
   std::atomic<int> peak_{0};
 };
 
+// Submits, with `submit(group, task)`, a task that calls the group's own wait(), and checks that
+// the wait is refused with std::logic_error (rule 16) and the group still completes.
+template <class AnyGroup, class Submit>
+void expect_wait_inside_own_task_refused(AnyGroup& group, const Submit& submit) {
+  std::atomic<bool> refused{false};
+  submit(group, [&group, &refused] {
+    try {
+      (void)group.wait();
+    } catch (const std::logic_error&) {
+      refused.store(true);
+    }
+  });
+  EXPECT_TRUE(is_success(group.wait()));
+  EXPECT_TRUE(refused.load());
+}
+
 }  // namespace cascade::testing
