@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <exception>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -89,15 +88,19 @@ Arena::Arena(const PoolOptions& options)
 }
 
 Arena::~Arena() {
-  if (const int bound = bound_groups_.load(std::memory_order_acquire); bound != 0) {
-    std::fprintf(stderr,
-                 "cascade: Pool '%s' was destroyed while %d group(s) were still bound to it; "
-                 "destroy every Group bound to a Pool before the Pool.\n",
-                 name_.c_str(), bound);
-    std::terminate();
-  }
   arena_.terminate();
   WorkerLimit::instance().remove(threads_);
+}
+
+bool Arena::retire() noexcept {
+  const int bound = bound_groups_.load(std::memory_order_acquire);
+  if (bound == 0) return true;
+  std::fprintf(stderr,
+               "cascade: Pool '%s' was destroyed while %d group(s) were still bound to it; its "
+               "arena is kept (and leaked) so that they go on working. Destroy every Group bound "
+               "to a Pool before the Pool.\n",
+               name_.c_str(), bound);
+  return false;
 }
 
 constinit thread_local Arena* ArenaScope::current = nullptr;
@@ -126,7 +129,25 @@ Pool::Pool(int threads) : Pool(options_with_threads(threads)) {}
 
 Pool::Pool(PoolOptions options) : arena_(new pool::Arena(options)) {}
 
-Pool::~Pool() { delete arena_; }
+namespace {
+
+// Arenas of pools destroyed under bound groups: kept for those groups for the rest of the
+// process, and reachable from here, so leak checkers see them as kept rather than lost.
+void keep_for_the_rest_of_the_process(pool::Arena* arena) {
+  static std::mutex mutex;
+  static auto* const kept = new std::vector<pool::Arena*>();
+  std::lock_guard lock(mutex);
+  kept->push_back(arena);
+}
+
+}  // namespace
+
+Pool::~Pool() {
+  if (arena_->retire())
+    delete arena_;
+  else
+    keep_for_the_rest_of_the_process(arena_);
+}
 
 Pool& Pool::default_pool() {
   static auto* const pool = [] {  // never destroyed: groups may use it during static destruction

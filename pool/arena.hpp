@@ -21,8 +21,11 @@ class Arena {
   explicit Arena(const PoolOptions& options);
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
-  // Reports a pool destroyed while groups are bound to it, and terminates (see Pool).
   ~Arena();
+
+  // Whether the arena may be destroyed now: true when no group is bound to it; otherwise reports
+  // the pool's early destruction on stderr and returns false (see Pool).
+  bool retire() noexcept;
 
   int threads() const noexcept { return threads_; }
   const std::string& name() const noexcept { return name_; }

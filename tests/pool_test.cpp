@@ -9,6 +9,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <atomic>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -227,19 +228,22 @@ TEST(Pool, DefaultPoolRunsGroups) {
   EXPECT_EQ(ran.load(), kTasks);
 }
 
-TEST(PoolDeathTest, DestroyingAPoolThatAGroupStillUsesIsReported) {
-  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
-  EXPECT_DEATH(
-      {
-        PoolOptions options;
-        options.threads = 1;
-        options.name = "doomed";
-        auto* pool = new Pool(options);
-        auto* group = new Group(*pool);
-        (void)group;
-        delete pool;
-      },
-      "Pool 'doomed' was destroyed while 1 group\\(s\\) were still bound to it");
+TEST(Pool, DestroyingAPoolThatAGroupStillUsesIsReportedAndTheGroupGoesOn) {
+  PoolOptions options;
+  options.threads = 1;
+  options.name = "doomed";
+  auto pool = std::make_unique<Pool>(options);
+  Group group(Context::background(), *pool);
+  ::testing::internal::CaptureStderr();
+  pool.reset();
+  const std::string report = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(report.find("Pool 'doomed' was destroyed while 1 group(s) were still bound to it"),
+            std::string::npos)
+      << report;
+  std::atomic<int> ran{0};
+  for (int i = 0; i < kTasks; ++i) group.go([&] { ran.fetch_add(1); });
+  EXPECT_TRUE(is_success(group.wait()));
+  EXPECT_EQ(ran.load(), kTasks);
 }
 
 }  // namespace

@@ -27,9 +27,10 @@ struct PoolOptions {
 // process-wide worker limit to make room for them (a lower limit the program set with
 // tbb::global_control still wins: then waiters run the pool's tasks themselves).
 //
-// Not copyable, not movable. Precondition of the destructor: no group is bound to the pool any
-// more (each Group bound to it was destroyed); otherwise that is reported on stderr, naming the
-// pool, and the process terminates, as destroying a joinable std::thread does.
+// Not copyable, not movable. Destroy every group bound to a pool before the pool. Destroying it
+// earlier is reported on stderr, naming the pool and the groups still bound; the pool's arena and
+// threads are then kept (leaked) so that those groups go on working: an error, never a crash or
+// lost work.
 // Thread-safety: groups may be bound and used concurrently from any thread.
 class Pool {
  public:
