@@ -40,6 +40,8 @@ class GroupState::Task final : public pool::Job {
     return group_.counter_;
   }
 
+  bool blocking() const noexcept { return blocking_; }
+
   // Hands the task to the pool that runs its kind: TBB's, or the blocking pool.
   void submit_to_pool() noexcept {
     if (blocking_)
@@ -170,7 +172,8 @@ void GroupState::run(Task& task) noexcept {
   TaskCallable& callable = task.callable();
   {
     const RunningTask running(*this);
-    const pool::ArenaScope in_arena(arena_);
+    // A task runs inside the group's arena, except a blocking one, which runs on its own thread.
+    const pool::ArenaScope in_arena(task.blocking() ? nullptr : arena_);
     if (!cancelled.load(std::memory_order_acquire)) [[likely]] {
       if (Error failure = invoke(callable)) [[unlikely]]
         record_failure(std::move(failure));

@@ -99,10 +99,22 @@ void SignalWatcher::stop_listening(std::uint64_t id) noexcept {
   release(node);
 }
 
+// The thread starts with every signal blocked (a new thread inherits its creator's mask), so no
+// handler of the program ever runs on it, not even before watch() begins.
 void SignalWatcher::start_thread() {
   if (thread_.joinable()) return;
   if (read_end_ < 0) open_pipe();
-  thread_ = std::thread([this] { watch(); });
+  sigset_t all;
+  sigset_t creator;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &creator);
+  try {
+    thread_ = std::thread([this] { watch(); });
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &creator, nullptr);
+    throw;
+  }
+  pthread_sigmask(SIG_SETMASK, &creator, nullptr);
 }
 
 void SignalWatcher::open_pipe() {
@@ -127,11 +139,8 @@ void SignalWatcher::remove_signals(const Listener& listener) noexcept {
 }
 
 void SignalWatcher::watch() noexcept {
-  // Every signal is blocked here, so the program's own threads take them all, as they would
-  // without cascade (a program that blocks a signal to sigwait() for it still gets it).
-  sigset_t all;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  // Every signal is blocked here (start_thread()), so the program's own threads take them all, as
+  // they would without cascade (a program that blocks a signal to sigwait() for it still gets it).
   pollfd readable{read_end_, POLLIN, 0};
   for (;;) {
     int signal = 0;

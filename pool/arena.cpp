@@ -68,7 +68,7 @@ std::string name_or_numbered(const std::string& name) {
 tbb::task_arena::constraints constraints_of(const PoolOptions& options, int threads) {
   tbb::task_arena::constraints constraints;
   constraints.numa_id = checked_numa_node(options.numa_node);
-  constraints.max_concurrency = threads;
+  constraints.max_concurrency = threads + Arena::kEntrySlots;
   return constraints;
 }
 
@@ -77,7 +77,7 @@ tbb::task_arena::constraints constraints_of(const PoolOptions& options, int thre
 Arena::Arena(const PoolOptions& options)
     : threads_(checked_threads(options.threads)),
       name_(name_or_numbered(options.name)),
-      arena_(constraints_of(options, threads_), /*reserved_for_masters=*/0) {
+      arena_(constraints_of(options, threads_), /*reserved_for_masters=*/kEntrySlots) {
   WorkerLimit::instance().add(threads_);
   try {
     arena_.initialize();

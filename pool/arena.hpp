@@ -12,11 +12,19 @@
 
 namespace cascade::pool {
 
-// A tbb::task_arena with all its slots for workers, the pool's name, and a count of the groups
-// bound to it. While any Arena exists, oneTBB's process-wide worker limit is raised by the
-// arenas' threads (WorkerLimit in arena.cpp), so that each can get its workers.
+// A tbb::task_arena, the pool's name, and a count of the groups bound to it. The arena has the
+// pool's threads as worker slots plus kEntrySlots slots reserved for threads that enter it to
+// wait (task_arena::execute). A thread that finds no free slot would have its wait handed to the
+// arena as a task, run by a worker on top of whatever that worker is waiting for; two such
+// handed-over waits across pools (A waits for B, B for A) can deadlock. With a slot of its own,
+// an entering thread waits on its own stack, as a nested tbb::task_group wait does. While any
+// Arena exists, oneTBB's process-wide worker limit is raised by the arenas' threads (WorkerLimit
+// in arena.cpp), so that each can get its workers.
 class Arena {
  public:
+  // Threads that can wait inside one pool at once, each in a slot of its own.
+  static constexpr int kEntrySlots = 16;
+
   // Validates the options (std::invalid_argument naming the mistake) and starts the arena.
   explicit Arena(const PoolOptions& options);
   Arena(const Arena&) = delete;
@@ -40,5 +48,13 @@ class Arena {
   std::atomic<int> bound_groups_{0};
   tbb::task_arena arena_;
 };
+
+// Whether submit() spawns a job for `arena` on the calling thread (LIFO, stealable) rather than
+// enqueueing it: when the thread runs inside that arena (or, for no arena, in any arena), and is
+// not a blocking-pool thread.
+inline bool spawns_here(Arena* arena) noexcept {
+  if (on_blocking_thread()) return false;
+  return arena == nullptr || arena == ArenaScope::of_this_thread();
+}
 
 }  // namespace cascade::pool

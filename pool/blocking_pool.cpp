@@ -6,6 +6,13 @@
 #include <thread>
 
 namespace cascade::pool {
+namespace {
+
+constinit thread_local bool on_a_blocking_thread = false;
+
+}  // namespace
+
+bool on_blocking_thread() noexcept { return on_a_blocking_thread; }
 
 BlockingPool& BlockingPool::instance() {
   // Never destroyed: its threads may outlive static destruction.
@@ -46,12 +53,16 @@ void BlockingPool::start_thread(bool permanent) {
 }
 
 void BlockingPool::serve(bool permanent) noexcept {
+  on_a_blocking_thread = true;
   std::unique_lock lock(mutex_);
   for (;;) {
     bool timed_out = false;
-    while (head_ == nullptr && !timed_out) {
+    while (head_ == nullptr && !timed_out && !above_the_bound(permanent)) {
       ++idle_;
-      timed_out = work_arrived_.wait_for(lock, limits_.idle_timeout) == std::cv_status::timeout;
+      if (permanent)
+        work_arrived_.wait(lock);  // the permanent thread never times out, so never spins
+      else
+        timed_out = work_arrived_.wait_for(lock, limits_.idle_timeout) == std::cv_status::timeout;
       --idle_;
     }
     if (should_end(permanent, timed_out && head_ == nullptr)) {
@@ -79,7 +90,11 @@ Job* BlockingPool::pop() noexcept {
 // it has no job; the permanent thread never ends.
 bool BlockingPool::should_end(bool permanent, bool idle_timed_out) const noexcept {
   if (permanent) return false;
-  return idle_timed_out || (head_ == nullptr && threads_ > limits_.max_threads);
+  return idle_timed_out || (head_ == nullptr && above_the_bound(permanent));
+}
+
+bool BlockingPool::above_the_bound(bool permanent) const noexcept {
+  return !permanent && threads_ > limits_.max_threads;
 }
 
 void BlockingPool::set_limits(const BlockingPoolLimits& limits) {

@@ -36,6 +36,7 @@ class BlockingPool {
   void serve(bool permanent) noexcept;
   Job* pop() noexcept;  // under mutex_
   bool should_end(bool permanent, bool timed_out) const noexcept;  // under mutex_
+  bool above_the_bound(bool permanent) const noexcept;              // under mutex_
 
   mutable std::mutex mutex_;
   std::condition_variable work_arrived_;

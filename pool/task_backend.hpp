@@ -29,7 +29,8 @@ class CompletionCounter {
   // count to zero touches nothing of it afterwards). Acquire ordering, like wait().
   bool idle() const noexcept;
   // Returns once every job counted so far is done, running other jobs on this thread meanwhile.
-  // With an arena (the one the jobs were submitted to), a thread outside it enters it to wait.
+  // With an arena (the one the jobs were submitted to), a thread outside it enters it, in a slot
+  // of its own (see Arena), and waits there.
   void wait(Arena* arena) noexcept;
 
  private:
@@ -86,8 +87,8 @@ void free_job(void* storage) noexcept;
 // Queues `job` (constructed at the start of its storage, already counted on `counter`, which its
 // run() returns) to run in `arena` (null: the calling thread's arena). A job submitted from a
 // thread inside that arena is spawned there: it runs before older ones on that thread (LIFO), and
-// others may steal it; from outside, it is enqueued into the arena (FIFO) for its workers, or for
-// a waiter that enters it.
+// others may steal it; from outside (or from a blocking-pool thread), it is enqueued into the
+// arena (FIFO), which oneTBB always gives a worker to (mandatory concurrency).
 void submit(Job& job, CompletionCounter& counter, Arena* arena) noexcept;
 
 // Makes sure the blocking pool (pool/blocking_pool.hpp) has a thread, so that a blocking job
@@ -99,5 +100,9 @@ void submit_blocking(Job& job, CompletionCounter& counter) noexcept;
 // Runs a job outside any TBB task, as the pool does: run(), free its storage, then count it done
 // on the counter run() returned.
 void run_detached(Job& job) noexcept;
+// True on the blocking pool's threads. submit() never spawns from one: nobody waits in such a
+// thread's arena, so a spawned job could wait there for a worker that never comes; it enqueues
+// instead, which oneTBB always gives a worker to.
+bool on_blocking_thread() noexcept;
 
 }  // namespace cascade::pool

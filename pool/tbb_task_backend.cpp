@@ -138,10 +138,10 @@ void free_job(void* storage) noexcept { JobTask::of(storage).free(); }
 
 void submit(Job& job, CompletionCounter&, Arena* arena) noexcept {  // run() names the counter
   JobTask& task = JobTask::of(&job);
-  if (arena == nullptr || arena == ArenaScope::of_this_thread())
+  if (spawns_here(arena))
     d1::spawn(task, shared_context());
   else
-    r1::enqueue(task, shared_context(), &arena->tbb_arena());
+    r1::enqueue(task, shared_context(), arena != nullptr ? &arena->tbb_arena() : nullptr);
 }
 
 }  // namespace cascade::pool

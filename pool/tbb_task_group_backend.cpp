@@ -202,10 +202,12 @@ void submit(Job& job, CompletionCounter& counter, Arena* arena) noexcept {
   const auto runner = [&job] { run_detached(job); };
   static_assert(std::is_nothrow_copy_constructible_v<decltype(runner)>);
   tbb::task_group& group = counted_group(&counter).group;
-  if (arena == nullptr || arena == ArenaScope::of_this_thread())
+  if (spawns_here(arena))
     group.run(runner);
-  else
+  else if (arena != nullptr)
     arena->tbb_arena().enqueue(group.defer(runner));
+  else
+    tbb::this_task_arena::enqueue(group.defer(runner));
 }
 
 }  // namespace cascade::pool

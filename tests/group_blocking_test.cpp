@@ -178,6 +178,27 @@ TEST(GroupBlocking, QueuedBlockingTasksAreSkippedOnceCancelled) {
   EXPECT_EQ(ran.load(), 1);
 }
 
+// The blocking task frees the only slot on its own thread, which hands it to the queued compute
+// task: that task must reach a TBB thread that runs it (with one TBB thread, a spawn into the
+// blocking thread's own arena would wait there forever).
+TEST(GroupBlocking, SlotFreedByABlockingTaskGoesToAComputeTaskThatRuns) {
+  std::atomic<bool> compute_ran{false};
+  Group group(Context::background());
+  group.set_limit(1);
+  group.go_blocking([] {});
+  group.go([&] { compute_ran.store(true); });
+  EXPECT_TRUE(is_success(group.wait()));
+  EXPECT_TRUE(compute_ran.load());
+}
+
+TEST(GroupBlocking, ComputeTaskSubmittedFromABlockingTaskRuns) {
+  std::atomic<bool> compute_ran{false};
+  Group group(Context::background());
+  group.go_blocking([&] { group.go([&] { compute_ran.store(true); }); });
+  EXPECT_TRUE(is_success(group.wait()));
+  EXPECT_TRUE(compute_ran.load());
+}
+
 TEST(GroupBlocking, ZeroLimitRefusesBlockingTasksByName) {
   Group group(Context::background());
   group.set_limit(0);
@@ -235,6 +256,23 @@ TEST(BlockingPool, IdleThreadsEndAndTheFirstStays) {
   EXPECT_GE(cascade::blocking_pool_stats().threads, 1);
   EXPECT_TRUE(pool_shrinks_to(1)) << cascade::blocking_pool_stats().threads << " threads left";
   EXPECT_EQ(cascade::blocking_pool_stats().threads, 1);
+}
+
+TEST(BlockingPool, LoweringTheBoundEndsIdleThreadsWithoutWaitingForTheTimeout) {
+  const LimitsGuard restore;
+  cascade::set_blocking_pool_limits({.max_threads = 512, .idle_timeout = std::chrono::hours(1)});
+  constexpr int kTasks = 6;
+  TimedLatch all_started(kTasks);
+  Group group(Context::background());
+  for (int i = 0; i < kTasks; ++i)
+    group.go_blocking([&] {
+      all_started.count_down();
+      all_started.wait();
+    });
+  EXPECT_TRUE(is_success(group.wait()));
+  ASSERT_GE(cascade::blocking_pool_stats().threads, kTasks);
+  cascade::set_blocking_pool_limits({.max_threads = 1, .idle_timeout = std::chrono::hours(1)});
+  EXPECT_TRUE(pool_shrinks_to(1)) << cascade::blocking_pool_stats().threads << " threads left";
 }
 
 TEST(BlockingPool, MaxThreadsBoundsHowManyRunAtOnce) {

@@ -8,6 +8,7 @@
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <stdexcept>
@@ -43,11 +44,10 @@ INSTANTIATE_TEST_SUITE_P(Threads, PoolTest, ::testing::Values(1, 2, 4),
                            return "pool_of_" + std::to_string(size.param);
                          });
 
-// Whether the calling task runs in `pool`'s arena, as far as an arena's size can tell: a pool
-// the size of the harness's arena cannot be told apart from it, and always passes.
+// Whether the calling task runs in a pool's arena rather than the harness's, as far as an arena's
+// size can tell: a pool's arena has slots for waiters besides its threads, so it is larger.
 bool runs_in(const Pool& pool) {
-  const int here = tbb::this_task_arena::max_concurrency();
-  return pool.threads() == configured_threads() || here == pool.threads();
+  return tbb::this_task_arena::max_concurrency() > std::max(pool.threads(), configured_threads());
 }
 
 // Submits kTasks tasks that count themselves in `ran` and count those that ran outside `pool`.
@@ -96,6 +96,41 @@ TEST_P(PoolTest, TaskOfAnotherPoolSubmitsAndWaits) {
     return inner.wait();
   });
   EXPECT_TRUE(is_success(outer.wait()));
+  EXPECT_EQ(ran.load(), kTasks);
+  EXPECT_EQ(outside.load(), 0);
+}
+
+// A task of one pool waits for a group of another pool whose task waits for a group of the first,
+// while the main thread waits too: waits that enter pools nest on their own threads' stacks and
+// never deadlock (a wait handed to a full arena as a task could).
+TEST_P(PoolTest, WaitsThatCrossPoolsBothWaysDoNotDeadlock) {
+  Pool other(GetParam());
+  std::atomic<int> leaves{0};
+  for (int round = 0; round < 20; ++round) {
+    Group outer(Context::background(), pool_);
+    for (int branch = 0; branch < 4; ++branch)
+      outer.go([&](const Context& context) {
+        Group across(context, other);
+        across.go([&](const Context& across_context) {
+          Group back(across_context, pool_);
+          back.go([&] { leaves.fetch_add(1); });
+          return back.wait();
+        });
+        return across.wait();
+      });
+    ASSERT_TRUE(is_success(outer.wait()));
+  }
+  EXPECT_EQ(leaves.load(), 20 * 4);
+}
+
+TEST_P(PoolTest, GoFromABlockingTaskRunsInThePool) {
+  std::atomic<int> ran{0};
+  std::atomic<int> outside{0};
+  Group work(Context::background(), pool_);
+  Group blocking(Context::background(), pool_);
+  blocking.go_blocking([&] { go_counted(work, pool_, ran, outside); });
+  EXPECT_TRUE(is_success(blocking.wait()));
+  EXPECT_TRUE(is_success(work.wait()));
   EXPECT_EQ(ran.load(), kTasks);
   EXPECT_EQ(outside.load(), 0);
 }
