@@ -1,13 +1,15 @@
 #include "core/callback_runner.hpp"
 
 namespace cascade::detail {
-namespace {
 
 // The callbacks running on this thread, innermost first (a callback may cancel another context).
 struct RunningCallback {
   const CallbackRecord* record;
   const RunningCallback* outer;
 };
+
+namespace {
+
 thread_local const RunningCallback* innermost_running = nullptr;
 
 void run_if_armed(CallbackRecord& record) noexcept {
@@ -48,6 +50,12 @@ bool is_running_on_this_thread(const CallbackRecord& record) noexcept {
   for (const RunningCallback* frame = innermost_running; frame != nullptr; frame = frame->outer)
     if (frame->record == &record) return true;
   return false;
+}
+
+const RunningCallback* running_callbacks() noexcept { return innermost_running; }
+
+void set_running_callbacks(const RunningCallback* innermost) noexcept {
+  innermost_running = innermost;
 }
 
 }  // namespace cascade::detail

@@ -25,4 +25,10 @@ class PendingCallbacks {
 // function must not wait for itself).
 bool is_running_on_this_thread(const CallbackRecord& record) noexcept;
 
+// The callbacks running on this thread, innermost first, for StackMarks (core/stack_marks.hpp)
+// to carry across a stack switch.
+struct RunningCallback;
+const RunningCallback* running_callbacks() noexcept;
+void set_running_callbacks(const RunningCallback* innermost) noexcept;
+
 }  // namespace cascade::detail

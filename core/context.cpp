@@ -3,12 +3,10 @@
 
 #include "cascade/context.hpp"
 
-#include <condition_variable>
-#include <mutex>
-
 #include "cascade/canceller.hpp"
 #include "cascade/derived_contexts.hpp"
 #include "core/callback_runner.hpp"
+#include "core/cancellation_wait.hpp"
 #include "core/context_access.hpp"
 #include "core/context_node.hpp"
 #include "core/deadline_timer.hpp"
@@ -67,29 +65,20 @@ std::optional<std::chrono::steady_clock::time_point> Context::deadline() const {
   return ContextAccess::node(*this).deadline();
 }
 
-void Context::wait() const { wait_until(Clock::time_point::max()); }
+void Context::wait() const { detail::wait_for_cancellation(*this); }
 
 bool Context::wait_for(std::chrono::nanoseconds timeout) const {
   const std::optional<Clock::time_point> deadline = deadline_after(timeout);
   return wait_until(deadline.value_or(Clock::time_point::max()));
 }
 
+// The time limit is a child context with that deadline: the deadline timer wakes the waiter as a
+// cancellation would, a suspended task as well as a blocked thread.
 bool Context::wait_until(std::chrono::steady_clock::time_point time) const {
   if (cancelled()) return true;
-  std::mutex mutex;
-  std::condition_variable woken;
-  bool done = false;
-  CancelCallback wake = on_cancel([&] {
-    std::lock_guard lock(mutex);
-    done = true;
-    woken.notify_all();
-  });
-  std::unique_lock lock(mutex);
-  if (time == Clock::time_point::max()) {
-    woken.wait(lock, [&] { return done; });
-    return true;
-  }
-  return woken.wait_until(lock, time, [&] { return done; });
+  const auto [limited, cancel_limited] = with_deadline(*this, time);
+  detail::wait_for_cancellation(limited);
+  return cancelled();
 }
 
 std::stop_token Context::stop_token() const { return ContextAccess::node(*this).stop_token(); }

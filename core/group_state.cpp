@@ -11,6 +11,7 @@
 #include "core/node_memory.hpp"
 #include "core/pool_access.hpp"
 #include "core/running_tasks.hpp"
+#include "core/stack_marks.hpp"
 
 namespace cascade::detail {
 namespace {
@@ -210,7 +211,7 @@ Error GroupState::wait() {
   // Cleared before waiting: a go() racing with this wait() then sets it again, so the destructor
   // does not take that task for one this wait() covered.
   wait_outstanding_.store(false, std::memory_order_relaxed);
-  counter_.wait(arena_);
+  wait_for_tasks();
   if (fail_fast_) cancel(LibraryCause::group_finished, CancelKind::cancelled);
   return result();
 }
@@ -227,8 +228,15 @@ void GroupState::end() noexcept {
   if (!cancelled.load(std::memory_order_acquire))
     cancel(waited ? LibraryCause::group_finished : LibraryCause::group_destroyed,
            CancelKind::cancelled);
-  if (!waited) counter_.wait(arena_);
+  if (!waited) wait_for_tasks();
   if (arena_ != nullptr) pool::unbind_group(*arena_);
+}
+
+// The wait runs other tasks meanwhile, and so may pick up a task resumed from a Context::wait and
+// leave this stack for another thread to finish: the stack's marks go with it.
+void GroupState::wait_for_tasks() noexcept {
+  const StackMarks marks(StackMarks::kKeepsStack);
+  counter_.wait(arena_);
 }
 
 // A Group destroyed by one of its own tasks (say the task's callable held the last shared_ptr

@@ -51,6 +51,7 @@ class GroupState final : public ContextNode {
   Error invoke(TaskCallable& callable) noexcept;
   void record_failure(Error failure) noexcept;
   Error result() const;
+  void wait_for_tasks() noexcept;
   [[noreturn]] static void destroyed_by_own_task() noexcept;
 
   // The one-byte fields come first: they fill the node's tail padding (128 bytes in all).

@@ -11,4 +11,11 @@ bool RunningTask::on_stack(const GroupState& group) noexcept {
   return false;
 }
 
+RunningTask::Marks RunningTask::marks() noexcept { return {innermost_, mask_}; }
+
+void RunningTask::set_marks(Marks marks) noexcept {
+  innermost_ = marks.innermost;
+  mask_ = marks.mask;
+}
+
 }  // namespace cascade::detail

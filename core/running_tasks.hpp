@@ -31,6 +31,14 @@ class RunningTask {
     return (mask_ & bit_of(group)) != 0 && on_stack(group);
   }
 
+  // This thread's marks, for StackMarks (core/stack_marks.hpp) to carry across a stack switch.
+  struct Marks {
+    const RunningTask* innermost;
+    std::uint64_t mask;
+  };
+  static Marks marks() noexcept;
+  static void set_marks(Marks marks) noexcept;
+
  private:
   static std::uint64_t bit_of(const GroupState& group) noexcept {
     constexpr int kAddressBitsSkipped = 7;  // nodes are 128-byte blocks

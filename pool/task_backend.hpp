@@ -1,7 +1,8 @@
 #pragma once
 
 // The one interface between cascade's core and the thread pool that runs its tasks. Only
-// pool/*.cpp include oneTBB: the core sees jobs, storage for jobs, and completion counters.
+// pool/*.cpp include oneTBB: the core sees jobs, storage for jobs, completion counters, and
+// suspended tasks.
 
 #include <cstddef>
 
@@ -70,6 +71,8 @@ class ArenaScope {
 
   // The innermost arena this thread is marked as running in; null outside every pool.
   static Arena* of_this_thread() noexcept { return current; }
+  // Replaces the mark: for code that carries a stack's marks to another thread (StackMarks).
+  static void set_for_this_thread(Arena* arena) noexcept { current = arena; }
 
  private:
   static constinit thread_local Arena* current;
@@ -104,5 +107,37 @@ void run_detached(Job& job) noexcept;
 // thread's arena, so a spawned job could wait there for a worker that never comes; it enqueues
 // instead, which oneTBB always gives a worker to.
 bool on_blocking_thread() noexcept;
+
+// A task that suspend_task() suspended, as resume_task() takes it (oneTBB's suspend point).
+using SuspendedTask = void*;
+
+// Told by suspend_task() that the calling task is about to be switched out.
+class Resumable {
+ public:
+  Resumable() = default;
+  Resumable(const Resumable&) = delete;
+  Resumable& operator=(const Resumable&) = delete;
+
+  // Called once, on the suspending thread, before the switch. From then on resume_task(task) may
+  // be called, exactly once, from any thread, this one included, even before this returns.
+  virtual void suspending(SuspendedTask task) noexcept = 0;
+
+ protected:
+  ~Resumable() = default;
+};
+
+// Suspends the TBB task running on the calling thread until resume_task() is called on it, with
+// oneTBB's resumable tasks: the thread moves to another stack and runs other tasks meanwhile;
+// the suspended task keeps its own stack. resumable.suspending() runs first. Returns true once
+// the task is resumed, possibly on another thread: code after the call must not rely on
+// thread_local state from before it. Returns false at once, calling nothing, when the calling
+// thread is not running a TBB task (a plain thread, a blocking pool thread, the body of
+// task_arena::execute outside a task): the caller blocks the thread instead.
+// At most max_suspended_waits() tasks (cascade/context.hpp) are suspended at once, process-wide;
+// beyond, this throws std::system_error (std::errc::resource_unavailable_try_again).
+bool suspend_task(Resumable& resumable);
+// Lets a suspended task continue: it is queued in its arena and runs on the first thread there
+// that takes it. Any thread may call this.
+void resume_task(SuspendedTask task) noexcept;
 
 }  // namespace cascade::pool

@@ -135,6 +135,33 @@ TEST_P(PoolTest, GoFromABlockingTaskRunsInThePool) {
   EXPECT_EQ(outside.load(), 0);
 }
 
+// Tasks suspended in Context::wait may resume on another thread: they still submit into the pool
+// correctly afterwards (the thread's pool mark travels with the task).
+TEST_P(PoolTest, TasksResumedFromContextWaitStillUseThePool) {
+  constexpr int kWaiters = 20;
+  const cascade::testing::CancellableParent release;
+  TimedLatch all_waiting(kWaiters);
+  std::atomic<int> ran{0};
+  std::atomic<int> outside{0};
+  Group work(Context::background(), pool_);
+  Group waiters(Context::background(), pool_);
+  for (int i = 0; i < kWaiters; ++i)
+    waiters.go([&] {
+      all_waiting.count_down();
+      release.context.wait();
+      work.go([&] {
+        if (!runs_in(pool_)) outside.fetch_add(1);
+        ran.fetch_add(1);
+      });
+    });
+  all_waiting.wait();
+  release.cancel();
+  EXPECT_TRUE(is_success(waiters.wait()));
+  EXPECT_TRUE(is_success(work.wait()));
+  EXPECT_EQ(ran.load(), kWaiters);
+  EXPECT_EQ(outside.load(), 0);
+}
+
 TEST_P(PoolTest, NestedGroupWithoutAPoolStaysInTheTasksPool) {
   std::atomic<int> ran{0};
   std::atomic<int> outside{0};

@@ -56,11 +56,22 @@ class Context {
   // The earliest deadline of this node and its ancestors, if any.
   std::optional<std::chrono::steady_clock::time_point> deadline() const;
 
-  // Blocks the calling thread until the context is cancelled.
+  // Returns once the context is cancelled (at once when it already is; never for background()).
+  // Callable from any thread. Inside a oneTBB task (a go() task, or any TBB task) the task is
+  // suspended with oneTBB's resumable tasks, so its worker thread runs other tasks meanwhile;
+  // the task then continues on whichever thread of its arena picks it up, so code after the
+  // call must not rely on thread_local state from before it. Anywhere else (a plain thread, a
+  // go_blocking task, the body of task_arena::execute) the calling thread blocks.
+  // Throws std::system_error (std::errc::resource_unavailable_try_again) when the task would
+  // have to be suspended while max_suspended_waits() tasks already are. Memory: everything the
+  // cancelling thread did before cancelling happens-before the return, as with cancelled().
+  // docs/blocking.md, "Context::wait inside a worker", has the costs and the limits.
   void wait() const;
-  // True if the context was cancelled within `timeout`; an enormous timeout means no limit.
+  // Like wait(), for at most `timeout`: true if the context was cancelled, false if the time ran
+  // out first (at once for a zero or negative timeout); an enormous timeout means no limit.
+  // Inside a TBB task, the timeout resumes the suspended task too.
   bool wait_for(std::chrono::nanoseconds timeout) const;
-  // True if the context was cancelled by `time`.
+  // Like wait_for(), until `time`: true if the context was cancelled, false once `time` passed.
   bool wait_until(std::chrono::steady_clock::time_point time) const;
 
   // A token that reports stop_requested() once the context is cancelled; usable with
@@ -93,6 +104,17 @@ class Context {
 
   detail::ContextState* state_;
 };
+
+// The limit on tasks suspended at once in Context::wait, wait_for and wait_until, process-wide
+// (waits that block a thread do not count). Each suspended task keeps its stack mapped, and
+// Linux lets a process hold about 32k such stacks (vm.max_map_count), past which oneTBB
+// crashes; a wait that would go past the limit throws std::system_error instead. Default 16384.
+// Throws std::invalid_argument for a limit below 1 or above half of vm.max_map_count. Lowering
+// it below suspended_waits() only refuses new suspensions. Thread-safe.
+void set_max_suspended_waits(int limit);
+int max_suspended_waits() noexcept;
+// The number of tasks suspended in a wait at this moment (a snapshot). Thread-safe.
+int suspended_waits() noexcept;
 
 template <class F>
 CancelCallback Context::on_cancel(F&& f) const {
