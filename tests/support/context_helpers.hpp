@@ -20,11 +20,10 @@
 #include <vector>
 
 #include "cascade/cascade.hpp"
+#include "support/test_threads.hpp"
 
 namespace cascade::testing {
 
-// How long anything that should happen promptly may take on a loaded machine before a test fails.
-inline constexpr std::chrono::seconds kPatience{5};
 // A deadline short enough to keep the tests fast.
 inline constexpr std::chrono::milliseconds kShortDeadline{20};
 // A deadline no test outlives.

@@ -22,10 +22,6 @@
 
 namespace cascade::testing {
 
-// How long a test waits for something that takes microseconds when the library works, before
-// it reports a failure instead of hanging.
-inline constexpr std::chrono::seconds kPatience{10};
-
 // The exception tests throw (or wrap in an Error), tagged so a test can tell failures apart.
 class TaskFailure : public std::runtime_error {
  public:
