@@ -94,7 +94,9 @@ GroupState::Task& GroupState::accept(TaskCallable& callable, bool blocking) noex
   return task;
 }
 
-void GroupState::submit(TaskCallable& callable, bool blocking) {
+// Whether the task can be accepted; if not, ends the callable's life, frees its storage and
+// throws (strong guarantee: nothing was submitted).
+void GroupState::check_submittable(TaskCallable& callable, bool blocking) {
   try {
     if (limit_ != nullptr && limit_->slots == 0)
       throw std::logic_error(std::string("cascade::Group::") + (blocking ? "go_blocking" : "go") +
@@ -105,6 +107,10 @@ void GroupState::submit(TaskCallable& callable, bool blocking) {
     free_task(&callable);
     throw;
   }
+}
+
+void GroupState::submit(TaskCallable& callable, bool blocking) {
+  check_submittable(callable, blocking);
   Task& task = accept(callable, blocking);
   if (limit_ != nullptr && !take_slot_or_queue(task)) return;
   task.submit_to_pool();
@@ -138,8 +144,9 @@ void GroupState::unreserve_slot() noexcept {
   if (limit_ != nullptr) release_slot();
 }
 
-void GroupState::submit_reserved(TaskCallable& callable) noexcept {
-  accept(callable, /*blocking=*/false).submit_to_pool();
+void GroupState::submit_reserved(TaskCallable& callable, bool blocking) {
+  check_submittable(callable, blocking);
+  accept(callable, blocking).submit_to_pool();
 }
 
 // Hands the freed slot to the oldest queued task, if any. A queued task that starts after the
@@ -269,7 +276,9 @@ void submit(GroupState& group, TaskCallable& task) { group.submit(task, /*blocki
 void submit_blocking(GroupState& group, TaskCallable& task) { group.submit(task, /*blocking=*/true); }
 bool try_reserve_slot(GroupState& group) { return group.try_reserve_slot(); }
 void unreserve_slot(GroupState& group) noexcept { group.unreserve_slot(); }
-void submit_reserved(GroupState& group, TaskCallable& task) { group.submit_reserved(task); }
+void submit_reserved(GroupState& group, TaskCallable& task, bool blocking) {
+  group.submit_reserved(task, blocking);
+}
 void set_limit(GroupState& group, int limit) { group.set_limit(limit); }
 void cancel(GroupState& group, Error cause) { group.cancel(std::move(cause), CancelKind::cancelled); }
 Error wait(GroupState& group) { return group.wait(); }

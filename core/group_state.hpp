@@ -30,7 +30,7 @@ class GroupState final : public ContextNode {
   void submit(TaskCallable& callable, bool blocking);
   bool try_reserve_slot();
   void unreserve_slot() noexcept;
-  void submit_reserved(TaskCallable& callable) noexcept;
+  void submit_reserved(TaskCallable& callable, bool blocking);
   void set_limit(int limit);
   Error wait();
   void end() noexcept;
@@ -44,6 +44,7 @@ class GroupState final : public ContextNode {
   struct Limit;
   enum FailureState : std::uint8_t { kNoFailure, kRecordingFailure, kFailureRecorded };
 
+  void check_submittable(TaskCallable& callable, bool blocking);
   Task& accept(TaskCallable& callable, bool blocking) noexcept;
   bool take_slot_or_queue(Task& task);
   void release_slot() noexcept;

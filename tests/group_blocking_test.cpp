@@ -199,6 +199,25 @@ TEST(GroupBlocking, ComputeTaskSubmittedFromABlockingTaskRuns) {
   EXPECT_TRUE(compute_ran.load());
 }
 
+TEST(GroupBlocking, TryGoBlockingRefusesAtTheLimitAndRunsBelowIt) {
+  TimedLatch release;
+  std::atomic<int> ran{0};
+  Group group;  // a zero group: it takes new tasks after wait()
+  group.set_limit(1);
+  EXPECT_TRUE(group.try_go_blocking([&] {
+    release.wait();
+    ran.fetch_add(1);
+  }));
+  EXPECT_FALSE(group.try_go_blocking([&] { ran.fetch_add(100); }));
+  EXPECT_FALSE(group.try_go([&] { ran.fetch_add(100); }));
+  release.count_down();
+  EXPECT_TRUE(is_success(group.wait()));
+  EXPECT_EQ(ran.load(), 1);
+  EXPECT_TRUE(group.try_go_blocking([&] { ran.fetch_add(1); }));
+  EXPECT_TRUE(is_success(group.wait()));
+  EXPECT_EQ(ran.load(), 2);
+}
+
 TEST(GroupBlocking, ZeroLimitRefusesBlockingTasksByName) {
   Group group(Context::background());
   group.set_limit(0);
@@ -208,6 +227,7 @@ TEST(GroupBlocking, ZeroLimitRefusesBlockingTasksByName) {
   } catch (const std::logic_error& error) {
     EXPECT_NE(std::string(error.what()).find("go_blocking"), std::string::npos) << error.what();
   }
+  EXPECT_FALSE(group.try_go_blocking([] {}));
   EXPECT_TRUE(is_success(group.wait()));
 }
 

@@ -39,6 +39,10 @@ class TestGroup {
   bool try_go(F&& f) {
     return group_->try_go(std::forward<F>(f));
   }
+  template <class F>
+  bool try_go_blocking(F&& f) {
+    return group_->try_go_blocking(std::forward<F>(f));
+  }
   void set_limit(int n) { group_->set_limit(n); }
   void cancel() { group_->cancel(); }
   void cancel(Error cause) { group_->cancel(std::move(cause)); }

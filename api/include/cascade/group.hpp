@@ -18,7 +18,8 @@ namespace cascade {
 //   success.
 // - Tasks not yet started when the context is cancelled are skipped; running tasks are never
 //   interrupted, they observe context().cancelled().
-// Not copyable, not movable. go(), try_go(), cancel() and wait() may be called from any thread
+// Not copyable, not movable. go(), try_go(), the _blocking forms, cancel() and wait() may be
+// called from any thread
 // and from inside the group's own tasks (except wait(), which would wait for itself); set_limit
 // must not race with go().
 class Group {
@@ -75,14 +76,14 @@ class Group {
   // and running tasks), and always false under a limit of 0.
   template <class F>
   bool try_go(F&& f) {
-    if (!detail::try_reserve_slot(*state_)) return false;
-    try {
-      detail::submit_reserved(*state_, detail::make_task(std::forward<F>(f)));
-    } catch (...) {
-      detail::unreserve_slot(*state_);
-      throw;
-    }
-    return true;
+    return try_submit(std::forward<F>(f), /*blocking=*/false);
+  }
+
+  // Like go_blocking(), but returns false without submitting f when the limit is reached, as
+  // try_go() does.
+  template <class F>
+  bool try_go_blocking(F&& f) {
+    return try_submit(std::forward<F>(f), /*blocking=*/true);
   }
 
   // At most n tasks active at once (from go() until finished or skipped); n < 0: no limit.
@@ -102,6 +103,18 @@ class Group {
   Error wait() { return detail::wait(*state_); }
 
  private:
+  template <class F>
+  bool try_submit(F&& f, bool blocking) {
+    if (!detail::try_reserve_slot(*state_)) return false;
+    try {
+      detail::submit_reserved(*state_, detail::make_task(std::forward<F>(f)), blocking);
+    } catch (...) {
+      detail::unreserve_slot(*state_);
+      throw;
+    }
+    return true;
+  }
+
   explicit Group(detail::GroupState* state) noexcept
       : state_(state), context_(detail::adopt_group_context(*state)) {}
 

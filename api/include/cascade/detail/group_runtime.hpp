@@ -28,7 +28,9 @@ void submit(GroupState& group, TaskCallable& task);           // takes a slot or
 void submit_blocking(GroupState& group, TaskCallable& task);  // the same, for the blocking pool
 bool try_reserve_slot(GroupState& group);                     // try_go's slot
 void unreserve_slot(GroupState& group) noexcept;              // try_go failed after reserving
-void submit_reserved(GroupState& group, TaskCallable& task);  // uses the reserved slot
+// Uses the slot try_reserve_slot() reserved; on an exception, the task is gone (the caller then
+// gives the slot back).
+void submit_reserved(GroupState& group, TaskCallable& task, bool blocking);
 
 void set_limit(GroupState& group, int limit);
 void cancel(GroupState& group, Error cause);
