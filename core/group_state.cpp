@@ -110,7 +110,8 @@ void GroupState::check_submittable(TaskCallable& callable, bool blocking) {
 }
 
 void GroupState::submit(TaskCallable& callable, bool blocking) {
-  check_submittable(callable, blocking);
+  if (limit_ != nullptr || blocking) [[unlikely]]
+    check_submittable(callable, blocking);
   Task& task = accept(callable, blocking);
   if (limit_ != nullptr && !take_slot_or_queue(task)) return;
   task.submit_to_pool();
@@ -145,7 +146,7 @@ void GroupState::unreserve_slot() noexcept {
 }
 
 void GroupState::submit_reserved(TaskCallable& callable, bool blocking) {
-  check_submittable(callable, blocking);
+  if (blocking) check_submittable(callable, blocking);  // a reserved slot rules out a limit of 0
   accept(callable, blocking).submit_to_pool();
 }
 
