@@ -76,6 +76,11 @@ bool Context::wait_for(std::chrono::nanoseconds timeout) const {
 // cancellation would, a suspended task as well as a blocked thread.
 bool Context::wait_until(std::chrono::steady_clock::time_point time) const {
   if (cancelled()) return true;
+  if (time <= Clock::now()) return false;  // no time left: nothing to wait on
+  if (time == Clock::time_point::max()) {  // no time limit: no deadline child either
+    detail::wait_for_cancellation(*this);
+    return true;
+  }
   const auto [limited, cancel_limited] = with_deadline(*this, time);
   detail::wait_for_cancellation(limited);
   return cancelled();

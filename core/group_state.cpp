@@ -243,8 +243,10 @@ void GroupState::end() noexcept {
 // The wait runs other tasks meanwhile, and so may pick up a task resumed from a Context::wait and
 // leave this stack for another thread to finish: the stack's marks go with it.
 void GroupState::wait_for_tasks() noexcept {
-  const StackMarks marks(StackMarks::kKeepsStack);
-  counter_.wait(arena_);
+  for (int round = 0; !counter_.idle(); ++round) {
+    const StackMarks marks(StackMarks::kKeepsStack);
+    counter_.wait(arena_, round);
+  }
 }
 
 // A Group destroyed by one of its own tasks (say the task's callable held the last shared_ptr

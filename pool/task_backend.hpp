@@ -29,10 +29,13 @@ class CompletionCounter {
   // True when no job is counted; once true, the counter may be destroyed (a done() that took the
   // count to zero touches nothing of it afterwards). Acquire ordering, like wait().
   bool idle() const noexcept;
-  // Returns once every job counted so far is done, running other jobs on this thread meanwhile.
-  // With an arena (the one the jobs were submitted to), a thread outside it enters it, in a slot
-  // of its own (see Arena), and waits there.
-  void wait(Arena* arena) noexcept;
+  // Helps run jobs until every job counted so far is done, or, with some backends, only for a
+  // while: the caller repeats while !idle(), counting its calls in `round` (the backend backs off
+  // as rounds go by). The loop is the caller's because a call may return on another thread than
+  // it was made on (a task resumed from Context::wait can take over this stack while it helps),
+  // and the caller restores its per-thread marks between calls. With an arena (the one the jobs
+  // were submitted to), a thread outside it enters it, in a slot of its own (see Arena).
+  void wait(Arena* arena, int round) noexcept;
 
  private:
   alignas(8) unsigned char storage_[16];  // the backend's waitable counter

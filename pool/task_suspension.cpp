@@ -64,8 +64,10 @@ long max_memory_maps() {
 bool suspend_task(Resumable& resumable) {
   if (!inside_tbb_task()) return false;
   count_suspended_task();
+  struct Uncount {  // also when suspend() throws (oneTBB allocates a suspend point on first use)
+    ~Uncount() { suspended_tasks.fetch_sub(1, std::memory_order_relaxed); }
+  } uncount;
   tbb::task::suspend([&resumable](tbb::task::suspend_point point) { resumable.suspending(point); });
-  suspended_tasks.fetch_sub(1, std::memory_order_relaxed);
   return true;
 }
 

@@ -160,33 +160,32 @@ bool CompletionCounter::idle() const noexcept {
 
 namespace {
 
-// Waits on the calling thread, in whatever arena it is in.
-void wait_in_this_arena(CompletionCounter& counter, tbb::task_group& group) noexcept {
-  for (int round = 0; !counter.idle(); ++round) {
-    group.wait();  // runs this group's jobs, and others, until the task_group holds none
-    // Still counted: a job another thread counted and is about to hand over, one queued behind
-    // a slot that a thread holds outside this group (both arrive shortly), or a job running on
-    // the blocking pool, which may take long: after a few rounds, stop spinning.
-    constexpr int kYieldingRounds = 64;
-    if (counter.idle()) break;
-    if (round < kYieldingRounds)
-      std::this_thread::yield();
-    else
-      std::this_thread::sleep_for(std::chrono::microseconds(100));
-  }
+// One round of waiting on the calling thread, in whatever arena it is in: runs this group's jobs,
+// and others, until the task_group holds none. The counter may still count some: a job another
+// thread counted and is about to hand over, one queued behind a slot that a thread holds outside
+// this group (both arrive shortly), or a job running on the blocking pool, which may take long:
+// after a few rounds, stop spinning.
+void wait_one_round(CompletionCounter& counter, tbb::task_group& group, int round) noexcept {
+  group.wait();
+  constexpr int kYieldingRounds = 64;
+  if (counter.idle()) return;
+  if (round < kYieldingRounds)
+    std::this_thread::yield();
+  else
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
 }
 
 }  // namespace
 
-void CompletionCounter::wait(Arena* arena) noexcept {
+void CompletionCounter::wait(Arena* arena, int round) noexcept {
   tbb::task_group& group = counted_group(storage_).group;
   if (arena == nullptr || arena == ArenaScope::of_this_thread()) {
-    wait_in_this_arena(*this, group);
+    wait_one_round(*this, group, round);
     return;
   }
-  arena->tbb_arena().execute([this, arena, &group] {
+  arena->tbb_arena().execute([this, arena, &group, round] {
     const ArenaScope inside(arena);
-    wait_in_this_arena(*this, group);
+    wait_one_round(*this, group, round);
   });
 }
 
