@@ -61,18 +61,23 @@ void go_blocking_gauged(Group& group, int tasks, ActivityGauge& gauge, std::atom
     });
 }
 
-TEST(GroupBlocking, SixtyFourTasksThatWaitForEachOtherAllStart) {
-  constexpr int kTasks = 64;
-  TimedLatch all_started(kTasks);
+// Runs `tasks` blocking tasks that each wait until all of them have started (so all must run at
+// once), waits for them, and returns how many saw the others start.
+int run_blocking_tasks_together(int tasks) {
+  TimedLatch all_started(tasks);
   std::atomic<int> released{0};
   Group group(Context::background());
-  for (int i = 0; i < kTasks; ++i)
+  for (int i = 0; i < tasks; ++i)
     group.go_blocking([&] {
       all_started.count_down();
       if (all_started.wait()) released.fetch_add(1);
     });
   EXPECT_TRUE(is_success(group.wait()));
-  EXPECT_EQ(released.load(), kTasks);
+  return released.load();
+}
+
+TEST(GroupBlocking, SixtyFourTasksThatWaitForEachOtherAllStart) {
+  EXPECT_EQ(run_blocking_tasks_together(64), 64);
 }
 
 // With one TBB thread, a blocking task on a TBB worker would leave no thread for the compute task
@@ -265,14 +270,7 @@ TEST(BlockingPool, IdleThreadsEndAndTheFirstStays) {
   const LimitsGuard restore;
   cascade::set_blocking_pool_limits({.max_threads = 512, .idle_timeout = std::chrono::milliseconds(1)});
   constexpr int kTasks = 8;
-  TimedLatch all_started(kTasks);
-  Group group(Context::background());
-  for (int i = 0; i < kTasks; ++i)
-    group.go_blocking([&] {
-      all_started.count_down();
-      all_started.wait();
-    });
-  EXPECT_TRUE(is_success(group.wait()));
+  EXPECT_EQ(run_blocking_tasks_together(kTasks), kTasks);
   EXPECT_GE(cascade::blocking_pool_stats().threads, 1);
   EXPECT_TRUE(pool_shrinks_to(1)) << cascade::blocking_pool_stats().threads << " threads left";
   EXPECT_EQ(cascade::blocking_pool_stats().threads, 1);
@@ -282,14 +280,7 @@ TEST(BlockingPool, LoweringTheBoundEndsIdleThreadsWithoutWaitingForTheTimeout) {
   const LimitsGuard restore;
   cascade::set_blocking_pool_limits({.max_threads = 512, .idle_timeout = std::chrono::hours(1)});
   constexpr int kTasks = 6;
-  TimedLatch all_started(kTasks);
-  Group group(Context::background());
-  for (int i = 0; i < kTasks; ++i)
-    group.go_blocking([&] {
-      all_started.count_down();
-      all_started.wait();
-    });
-  EXPECT_TRUE(is_success(group.wait()));
+  ASSERT_EQ(run_blocking_tasks_together(kTasks), kTasks);
   ASSERT_GE(cascade::blocking_pool_stats().threads, kTasks);
   cascade::set_blocking_pool_limits({.max_threads = 1, .idle_timeout = std::chrono::hours(1)});
   EXPECT_TRUE(pool_shrinks_to(1)) << cascade::blocking_pool_stats().threads << " threads left";
