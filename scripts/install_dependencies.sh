@@ -7,9 +7,13 @@ set -euo pipefail
 
 # Compiler and build tools, oneTBB, GoogleTest and Google Benchmark (found through their CMake
 # package files), and what the two example programs use: OpenSSL's libcrypto (digest) and
-# cpp-httplib (http_shutdown, found through pkg-config).
+# cpp-httplib (http_shutdown, found through pkg-config). For the test command's reliability
+# stages (docs/reliability.md): clang with its sanitizer and libFuzzer runtimes and llvm's
+# symbolizer (ThreadSanitizer, the fuzzer), xz-utils (unpacking oneTBB's source for the TSan
+# libtbb), Relacy (model checking) and gdb (the hang watchdog's thread stacks).
 readonly BUILD_PACKAGES=(cmake ninja-build g++ pkgconf libtbb-dev libgtest-dev libbenchmark-dev
-                         libssl-dev libcpp-httplib-dev)
+                         libssl-dev libcpp-httplib-dev clang libclang-rt-14-dev llvm xz-utils
+                         relacy-dev gdb)
 # scripts/benchmark_ratios.py and scripts/benchmark_report.py, which draws its chart with
 # matplotlib.
 readonly REPORT_PACKAGES=(python3 python3-matplotlib)

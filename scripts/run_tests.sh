@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds everything (library, tests, benchmarks,
-# examples) in build/test with warnings as errors, checks that the README's example is the real
-# one, and runs the whole CTest suite; then builds the library, tests and examples again on the
-# task_group pool backend (oneTBB's public API only, docs/design.md) in build/test-task-group and
-# runs the suite there too. Exits non-zero on any failure.
+# The test command: installs what is missing, then builds and runs every layer of testing
+# (docs/reliability.md), and exits non-zero on the first failure:
+#   1. the library, tests, benchmarks and examples in build/test (Debug, warnings as errors), the
+#      README's example check, and the whole CTest suite;
+#   2. the same on the task_group pool backend (oneTBB's public API only) in build/test-task-group;
+#   3. the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (g++,
+#      Debian's libtbb) in build/test-asan;
+#   4. the whole suite under ThreadSanitizer (clang) in build/test-tsan, against a libtbb that
+#      scripts/build_tsan_tbb.sh builds from Debian's onetbb source package (cached in
+#      build/tbb-tsan).
+# Every test runs under the hang watchdog (tests/support/watchdog.sh) and CTest's timeout.
 # Usage: scripts/run_tests.sh   (from any directory; CMAKE_BUILD_PARALLEL_LEVEL defaults to nproc)
 # Each stage is one function, run by stage() at the bottom: add new stages the same way.
 # shellcheck source=SCRIPTDIR/common.sh
@@ -11,6 +17,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 readonly BUILD_DIR=build/test
 readonly TASK_GROUP_BUILD_DIR=build/test-task-group
+readonly ASAN_BUILD_DIR=build/test-asan
+readonly TSAN_BUILD_DIR=build/test-tsan
+readonly TSAN_TBB_DIR=build/tbb-tsan
+# Sanitizers stop at the first report; suppressions are checked in, each with its reason.
+export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=${PWD}/tests/sanitizers/tsan.suppressions"
+export TSAN_OPTIONS
 
 build_everything() {
   configure "${BUILD_DIR}" Debug -DCASCADE_WERROR=ON -DCASCADE_BACKEND=task_layer \
@@ -38,7 +52,26 @@ build_task_group_backend() {
   cmake --build "${TASK_GROUP_BUILD_DIR}"
 }
 
-# run_test_suite BUILD_DIR: every test carries its own CTest timeout.
+# Every sanitized build: the tests and examples (benchmarks would measure the sanitizer).
+readonly SANITIZED_TARGETS=(-DCASCADE_WERROR=ON -DCASCADE_BUILD_TESTS=ON -DCASCADE_BUILD_BENCHMARKS=OFF
+                            -DCASCADE_BUILD_EXAMPLES=ON)
+
+build_with_address_sanitizer() {
+  configure "${ASAN_BUILD_DIR}" Debug -DCASCADE_SANITIZER=address "${SANITIZED_TARGETS[@]}"
+  cmake --build "${ASAN_BUILD_DIR}"
+}
+
+# ThreadSanitizer needs every part of the process instrumented by one compiler: clang for
+# cascade, its tests and libtbb alike.
+build_with_thread_sanitizer() {
+  local tbb_config_dir
+  tbb_config_dir="$(scripts/build_tsan_tbb.sh "${TSAN_TBB_DIR}" | tail -n 1)"
+  configure "${TSAN_BUILD_DIR}" RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+    -DTBB_DIR="${tbb_config_dir}" -DCASCADE_SANITIZER=thread "${SANITIZED_TARGETS[@]}"
+  cmake --build "${TSAN_BUILD_DIR}"
+}
+
+# run_test_suite BUILD_DIR: every test carries its own watchdog and CTest timeout.
 run_test_suite() {
   ctest --test-dir "$1" --output-on-failure -j2
 }
@@ -50,5 +83,10 @@ stage "run test suite (task_layer backend)" run_test_suite "${BUILD_DIR}"
 stage "build on the task_group backend (Debug, -Werror, ${TASK_GROUP_BUILD_DIR})" \
   build_task_group_backend
 stage "run test suite (task_group backend)" run_test_suite "${TASK_GROUP_BUILD_DIR}"
+stage "build with AddressSanitizer + UBSan (g++, ${ASAN_BUILD_DIR})" build_with_address_sanitizer
+stage "run test suite under AddressSanitizer + UBSan + LeakSanitizer" run_test_suite "${ASAN_BUILD_DIR}"
+stage "build a TSan libtbb and the suite with ThreadSanitizer (clang, ${TSAN_BUILD_DIR})" \
+  build_with_thread_sanitizer
+stage "run test suite under ThreadSanitizer" run_test_suite "${TSAN_BUILD_DIR}"
 echo
 echo "run_tests: all stages passed"
