@@ -5,6 +5,7 @@
 
 #include "core/callback_runner.hpp"
 #include "core/deadline_timer.hpp"
+#include "core/fault_injection.hpp"
 #include "core/node_memory.hpp"
 
 namespace cascade::detail {
@@ -63,10 +64,17 @@ ContextNode::ContextNode(Uncancellable kind) noexcept
 
 void* ContextNode::operator new(std::size_t bytes) {
   if (bytes > NodeMemory::kBlockSize) throw std::bad_alloc();  // a node type outgrew the blocks
+  if constexpr (kFaultInjectionBuild)
+    return ::operator new(NodeMemory::kBlockSize, kFaultInjectionNodeAlignment);
   return NodeMemory::allocate();
 }
 
-void ContextNode::operator delete(void* memory) noexcept { NodeMemory::free(memory); }
+void ContextNode::operator delete(void* memory) noexcept {
+  if constexpr (kFaultInjectionBuild)
+    ::operator delete(memory, kFaultInjectionNodeAlignment);
+  else
+    NodeMemory::free(memory);
+}
 
 ContextNode::~ContextNode() {
   for (CallbackRecord* record = first_callback_; record != nullptr;) {

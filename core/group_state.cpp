@@ -8,6 +8,7 @@
 
 #include "cascade/detail/group_runtime.hpp"
 #include "core/context_access.hpp"
+#include "core/fault_injection.hpp"
 #include "core/node_memory.hpp"
 #include "core/pool_access.hpp"
 #include "core/running_tasks.hpp"
@@ -71,13 +72,14 @@ struct GroupState::Limit {
 static_assert(sizeof(GroupState) <= 128, "a group's node must stay within 128 bytes");
 static_assert(sizeof(GroupState) <= NodeMemory::kBlockSize, "a group's node must fit a node block");
 
-GroupState::GroupState(ContextNode* parent, bool fail_fast, pool::Arena* arena) noexcept
+GroupState::GroupState(ContextNode* parent, bool fail_fast, pool::Arena* arena)
     : ContextNode(parent), fail_fast_(fail_fast), arena_(arena) {
   if (arena_ != nullptr) pool::bind_group(*arena_);
 }
 
 void* GroupState::allocate_task(std::size_t callable_size) {
   static_assert(sizeof(Task) <= Task::kCallableOffset);
+  allocation_point();
   return static_cast<unsigned char*>(pool::allocate_job(Task::kCallableOffset + callable_size)) +
          Task::kCallableOffset;
 }

@@ -23,8 +23,9 @@ namespace cascade::detail {
 // the context, with itself as the cause.
 class GroupState final : public ContextNode {
  public:
-  // `arena`: the pool the group is bound to (counted as bound until end()), or null.
-  GroupState(ContextNode* parent, bool fail_fast, pool::Arena* arena) noexcept;
+  // `arena`: the pool the group is bound to (counted as bound until end()), or null. Throws
+  // std::bad_alloc (the completion counter may allocate).
+  GroupState(ContextNode* parent, bool fail_fast, pool::Arena* arena);
 
   // Accepts a task for TBB's pool, or (blocking) for the blocking pool.
   void submit(TaskCallable& callable, bool blocking);

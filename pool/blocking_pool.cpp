@@ -1,5 +1,6 @@
 #include "pool/blocking_pool.hpp"
 
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -43,6 +44,8 @@ void BlockingPool::submit(Job& job) noexcept {
       start_thread(/*permanent=*/false);
     } catch (const std::system_error&) {
       // The job waits for a thread that exists (ensure_a_thread() made sure there is one).
+    } catch (const std::bad_alloc&) {
+      // The same: std::thread allocates its state before it starts the thread.
     }
   }
 }

@@ -18,7 +18,8 @@ class BlockingPool {
   static BlockingPool& instance();
 
   // Starts the first (permanent) thread if there is none yet, so that a job submitted later
-  // always has a thread. Throws std::system_error when it cannot be started.
+  // always has a thread. Throws std::system_error when it cannot be started (std::bad_alloc when
+  // its state cannot be allocated).
   void ensure_a_thread();
   // Queues `job`; wakes an idle thread for it, or starts one within the limit. Precondition:
   // ensure_a_thread() has succeeded once. Never blocks on the job, never throws: a thread that
@@ -32,7 +33,7 @@ class BlockingPool {
  private:
   BlockingPool() = default;
 
-  void start_thread(bool permanent);  // under mutex_; throws std::system_error
+  void start_thread(bool permanent);  // under mutex_; throws std::system_error, std::bad_alloc
   void serve(bool permanent) noexcept;
   Job* pop() noexcept;  // under mutex_
   bool should_end(bool permanent, bool timed_out) const noexcept;  // under mutex_

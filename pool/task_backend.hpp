@@ -17,7 +17,8 @@ class Arena;
 // read-modify-write per add() and per done().
 class CompletionCounter {
  public:
-  CompletionCounter() noexcept;
+  // Throws std::bad_alloc: a backend may allocate its waitable counter.
+  CompletionCounter();
   ~CompletionCounter();
   CompletionCounter(const CompletionCounter&) = delete;
   CompletionCounter& operator=(const CompletionCounter&) = delete;

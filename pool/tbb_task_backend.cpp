@@ -103,7 +103,7 @@ static_assert(sizeof(d1::wait_context) == 2 * sizeof(std::uint64_t) &&
 static_assert(sizeof(std::atomic<std::uint64_t>) == sizeof(std::uint64_t));
 static_assert(JobTask::storage_offset() % 16 == 0, "job storage must stay 16-byte aligned");
 
-CompletionCounter::CompletionCounter() noexcept { new (storage_) d1::wait_context(0); }
+CompletionCounter::CompletionCounter() { new (storage_) d1::wait_context(0); }
 
 CompletionCounter::~CompletionCounter() { waitable(storage_).~wait_context(); }
 

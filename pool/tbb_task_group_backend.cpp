@@ -19,9 +19,10 @@
 // wait a few instructions longer. The groups (288 bytes each in 2021.8) are never freed, so memory
 // stays at the peak number of live counters.
 //
-// Out of memory: CompletionCounter() and submit() are noexcept, and both may allocate (a new
-// group; task_group::run's task), so std::bad_alloc there terminates. Nothing else in them throws:
-// the functor given to run() copies a pointer.
+// Out of memory: CompletionCounter() throws std::bad_alloc when it needs a new group (the group's
+// creation then fails, and nothing is left). submit() is noexcept: the task task_group::run
+// allocates comes from oneTBB's own allocator (malloc, not operator new), and std::bad_alloc
+// there terminates; nothing else in it throws: the functor given to run() copies a pointer.
 
 #include <atomic>
 #include <chrono>
@@ -142,7 +143,7 @@ CountedGroup& counted_group(const void* storage) noexcept {
 
 }  // namespace
 
-CompletionCounter::CompletionCounter() noexcept { new (storage_) CountedGroup*(&take_group()); }
+CompletionCounter::CompletionCounter() { new (storage_) CountedGroup*(&take_group()); }
 
 CompletionCounter::~CompletionCounter() { give_back_group(counted_group(storage_)); }
 
