@@ -9,6 +9,7 @@
 #include "cascade/detail/group_runtime.hpp"
 #include "core/context_access.hpp"
 #include "core/fault_injection.hpp"
+#include "core/limit_slots.hpp"
 #include "core/node_memory.hpp"
 #include "core/pool_access.hpp"
 #include "core/running_tasks.hpp"
@@ -58,15 +59,9 @@ class GroupState::Task final : public pool::Job {
 };
 
 // The limit's slots: at most `slots` tasks of the group hold one (queued in the pool or running);
-// the others wait here, first come first served.
-struct GroupState::Limit {
-  explicit Limit(int slot_count) noexcept : slots(slot_count) {}
-
-  const int slots;
-  SpinLock lock;
-  int holders = 0;  // guarded by lock, like the queue
-  Task* queue_head = nullptr;
-  Task* queue_tail = nullptr;
+// the others wait in its queue, first come first served.
+struct GroupState::Limit : LimitSlots<StdSync, Task> {
+  using LimitSlots::LimitSlots;
 };
 
 static_assert(sizeof(GroupState) <= 128, "a group's node must stay within 128 bytes");
@@ -100,7 +95,7 @@ GroupState::Task& GroupState::accept(TaskCallable& callable, bool blocking) noex
 // throws (strong guarantee: nothing was submitted).
 void GroupState::check_submittable(TaskCallable& callable, bool blocking) {
   try {
-    if (limit_ != nullptr && limit_->slots == 0)
+    if (limit_ != nullptr && limit_->slots() == 0)
       throw std::logic_error(std::string("cascade::Group::") + (blocking ? "go_blocking" : "go") +
                              ": the group's limit is 0, so the task could never run");
     if (blocking) pool::ensure_blocking_thread();
@@ -119,29 +114,9 @@ void GroupState::submit(TaskCallable& callable, bool blocking) {
   task.submit_to_pool();
 }
 
-bool GroupState::take_slot_or_queue(Task& task) {
-  Limit& limit = *limit_;
-  std::lock_guard lock(limit.lock);
-  if (limit.holders < limit.slots) {
-    ++limit.holders;
-    return true;
-  }
-  if (limit.queue_tail != nullptr)
-    limit.queue_tail->next_in_queue = &task;
-  else
-    limit.queue_head = &task;
-  limit.queue_tail = &task;
-  return false;
-}
+bool GroupState::take_slot_or_queue(Task& task) { return limit_->take_or_queue(task); }
 
-bool GroupState::try_reserve_slot() {
-  if (limit_ == nullptr) return true;
-  Limit& limit = *limit_;
-  std::lock_guard lock(limit.lock);
-  if (limit.holders >= limit.slots) return false;
-  ++limit.holders;
-  return true;
-}
+bool GroupState::try_reserve_slot() { return limit_ == nullptr || limit_->try_take(); }
 
 void GroupState::unreserve_slot() noexcept {
   if (limit_ != nullptr) release_slot();
@@ -155,19 +130,7 @@ void GroupState::submit_reserved(TaskCallable& callable, bool blocking) {
 // Hands the freed slot to the oldest queued task, if any. A queued task that starts after the
 // context was cancelled is skipped when it runs, so cancelling drains the queue this way too.
 void GroupState::release_slot() noexcept {
-  Limit& limit = *limit_;
-  Task* next = nullptr;
-  {
-    std::lock_guard lock(limit.lock);
-    next = limit.queue_head;
-    if (next == nullptr) {
-      --limit.holders;
-      return;
-    }
-    limit.queue_head = static_cast<Task*>(next->next_in_queue);
-    if (limit.queue_head == nullptr) limit.queue_tail = nullptr;
-  }
-  next->submit_to_pool();
+  if (Task* next = limit_->release()) next->submit_to_pool();
 }
 
 void GroupState::set_limit(int limit) {
@@ -205,11 +168,7 @@ Error GroupState::invoke(TaskCallable& callable) noexcept {
 }
 
 void GroupState::record_failure(Error failure) noexcept {
-  std::uint8_t expected = kNoFailure;
-  if (!failure_state_.compare_exchange_strong(expected, kRecordingFailure, std::memory_order_acq_rel))
-    return;
-  first_failure_ = failure;
-  failure_state_.store(kFailureRecorded, std::memory_order_release);
+  if (!failure_flag_.record([&]() noexcept { first_failure_ = failure; })) return;
   if (fail_fast_) cancel(std::move(failure), CancelKind::cancelled);
 }
 
@@ -227,7 +186,7 @@ Error GroupState::wait() {
 }
 
 Error GroupState::result() const {
-  if (failure_state_.load(std::memory_order_acquire) == kFailureRecorded) return first_failure_;
+  if (failure_flag_.recorded()) return first_failure_;
   if (skipped_.load(std::memory_order_relaxed)) return cause();
   return Error();
 }

@@ -8,6 +8,7 @@
 #include "cascade/detail/task_callable.hpp"
 #include "cascade/error.hpp"
 #include "core/context_node.hpp"
+#include "core/first_failure.hpp"
 #include "pool/task_backend.hpp"
 
 namespace cascade::detail {
@@ -43,7 +44,6 @@ class GroupState final : public ContextNode {
  private:
   class Task;
   struct Limit;
-  enum FailureState : std::uint8_t { kNoFailure, kRecordingFailure, kFailureRecorded };
 
   void check_submittable(TaskCallable& callable, bool blocking);
   Task& accept(TaskCallable& callable, bool blocking) noexcept;
@@ -58,13 +58,13 @@ class GroupState final : public ContextNode {
 
   // The one-byte fields come first: they fill the node's tail padding (128 bytes in all).
   const bool fail_fast_;
-  std::atomic<std::uint8_t> failure_state_{kNoFailure};
+  FirstFailureFlag<StdSync> failure_flag_;
   std::atomic<bool> skipped_{false};
   // True until a wait() completes, and again after each submission: ~Group uses it to tell a
   // group that was waited for from one that was abandoned.
   std::atomic<bool> wait_outstanding_{true};
   pool::CompletionCounter counter_;
-  Error first_failure_;  // written once, by the thread that moved failure_state_ off kNoFailure
+  Error first_failure_;  // written once, by the record() that claimed failure_flag_
   std::unique_ptr<Limit> limit_;  // null: no limit; replaced only while no task is active
   pool::Arena* const arena_;  // null: tasks run in the arena of the thread that submits them
 };

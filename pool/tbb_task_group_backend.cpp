@@ -37,6 +37,7 @@
 
 #include "pool/arena.hpp"
 #include "pool/task_backend.hpp"
+#include "pool/unfinished_count.hpp"
 
 namespace cascade::pool {
 namespace {
@@ -47,7 +48,7 @@ struct CountedGroup {
 
   tbb::task_group_context context{tbb::task_group_context::isolated};
   tbb::task_group group;  // uses `context`, declared before it
-  std::atomic<std::uint64_t> unfinished{0};
+  UnfinishedCount<cascade::detail::StdSync> unfinished;
   CountedGroup* next_spare = nullptr;  // while on a list of spare groups
 };
 
@@ -148,15 +149,15 @@ CompletionCounter::CompletionCounter() { new (storage_) CountedGroup*(&take_grou
 CompletionCounter::~CompletionCounter() { give_back_group(counted_group(storage_)); }
 
 void CompletionCounter::add() noexcept {
-  counted_group(storage_).unfinished.fetch_add(1, std::memory_order_relaxed);
+  counted_group(storage_).unfinished.add();
 }
 
 void CompletionCounter::done() noexcept {
-  counted_group(storage_).unfinished.fetch_sub(1, std::memory_order_release);
+  counted_group(storage_).unfinished.done();
 }
 
 bool CompletionCounter::idle() const noexcept {
-  return counted_group(storage_).unfinished.load(std::memory_order_acquire) == 0;
+  return counted_group(storage_).unfinished.idle();
 }
 
 namespace {
