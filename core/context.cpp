@@ -5,11 +5,13 @@
 
 #include "cascade/canceller.hpp"
 #include "cascade/derived_contexts.hpp"
+#include "cascade/live_context_nodes.hpp"
 #include "core/callback_runner.hpp"
 #include "core/cancellation_wait.hpp"
 #include "core/context_access.hpp"
 #include "core/context_node.hpp"
 #include "core/deadline_timer.hpp"
+#include "core/node_memory.hpp"
 
 namespace cascade {
 namespace detail {
@@ -49,6 +51,8 @@ std::pair<Context, Canceller> derive(const Context& parent,
 }  // namespace
 
 std::size_t armed_deadlines() { return detail::DeadlineTimer::instance().armed(); }
+
+std::size_t live_context_nodes() { return detail::NodeMemory::live_blocks(); }
 
 Context Context::background() noexcept { return Context(Adopt{}, background_state()); }
 

@@ -144,10 +144,12 @@ void GroupState::set_limit(int limit) {
 // destructors are the task's code, and may wait for (or destroy) the group.
 void GroupState::run(Task& task) noexcept {
   TaskCallable& callable = task.callable();
+  // A task runs inside the group's arena, except a blocking one, which runs on its own thread. The
+  // task queued behind it is handed over from there too: a thread inside the arena spawns it,
+  // which a thread of the arena that waits nested (and takes no enqueued task) still runs.
+  const pool::ArenaScope in_arena(task.blocking() ? nullptr : arena_);
   {
     const RunningTask running(*this);
-    // A task runs inside the group's arena, except a blocking one, which runs on its own thread.
-    const pool::ArenaScope in_arena(task.blocking() ? nullptr : arena_);
     if (!cancelled.load(std::memory_order_acquire)) [[likely]] {
       if (Error failure = invoke(callable)) [[unlikely]]
         record_failure(std::move(failure));

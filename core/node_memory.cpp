@@ -1,7 +1,10 @@
 #include "core/node_memory.hpp"
 
+#include <atomic>
+#include <cstddef>
 #include <mutex>
 #include <new>
+#include <type_traits>
 
 #include <sys/mman.h>
 
@@ -100,15 +103,76 @@ class SharedBlocks {
   BlockList blocks_;
 };
 
+// The count of live nodes, kept per thread so that allocating and freeing a node cost a plain
+// load and store of the thread's own counter (no read-modify-write, no lock). Each thread's counter
+// is enlisted once, when the thread first touches node memory, and folded into `retired_` when the
+// thread exits; a node freed on another thread than the one that allocated it makes one counter
+// go below zero and the other above, so only the sum means something.
+class LiveNodeCounters {
+ public:
+  class Counter {
+   public:
+    void add(std::ptrdiff_t delta) noexcept {
+      count_.store(count_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+    }
+
+   private:
+    friend class LiveNodeCounters;
+    std::atomic<std::ptrdiff_t> count_{0};  // written by its thread only, read by total()
+    Counter* previous_ = nullptr;
+    Counter* next_ = nullptr;
+  };
+
+  static LiveNodeCounters& instance() noexcept;
+  void enlist(Counter& counter) noexcept {
+    std::lock_guard lock(mutex_);
+    counter.next_ = first_;
+    if (first_ != nullptr) first_->previous_ = &counter;
+    first_ = &counter;
+  }
+  void retire(Counter& counter) noexcept {
+    std::lock_guard lock(mutex_);
+    retired_ += counter.count_.load(std::memory_order_relaxed);
+    (counter.previous_ != nullptr ? counter.previous_->next_ : first_) = counter.next_;
+    if (counter.next_ != nullptr) counter.next_->previous_ = counter.previous_;
+  }
+  // A node allocated or freed by a thread whose counter is already retired.
+  void add_retired(std::ptrdiff_t delta) noexcept {
+    std::lock_guard lock(mutex_);
+    retired_ += delta;
+  }
+  std::size_t total() {
+    std::lock_guard lock(mutex_);
+    std::ptrdiff_t sum = retired_;
+    for (const Counter* counter = first_; counter != nullptr; counter = counter->next_)
+      sum += counter->count_.load(std::memory_order_relaxed);
+    return static_cast<std::size_t>(sum);
+  }
+
+ private:
+  std::mutex mutex_;
+  Counter* first_ = nullptr;
+  std::ptrdiff_t retired_ = 0;
+};
+
+// Constant-initialized, so that no allocation can fail when a thread enlists, and trivially
+// destructible, so that it outlives every thread_local and static destructor that frees nodes.
+constinit LiveNodeCounters live_node_counters;
+static_assert(std::is_trivially_destructible_v<LiveNodeCounters>);
+
+LiveNodeCounters& LiveNodeCounters::instance() noexcept { return live_node_counters; }
+
 // The calling thread's blocks, bounded so that a thread that frees many blocks allocated
-// elsewhere passes the surplus on.
+// elsewhere passes the surplus on, and its count of live nodes.
 class ThreadBlocks {
  public:
   static constexpr std::size_t kCapacity = 256;
   static constexpr std::size_t kRefill = 32;
 
+  ThreadBlocks() noexcept { LiveNodeCounters::instance().enlist(live); }
   ~ThreadBlocks() {
     exiting = true;
+    LiveNodeCounters::instance().retire(live);
     while (FreeBlock* block = blocks.pop()) SharedBlocks::instance().give(block);
   }
 
@@ -116,6 +180,7 @@ class ThreadBlocks {
   // destructors that run after it) go to the shared list.
   static constinit thread_local bool exiting;
   BlockList blocks;
+  LiveNodeCounters::Counter live;
 };
 
 constinit thread_local bool ThreadBlocks::exiting = false;
@@ -127,18 +192,29 @@ void* NodeMemory::allocate() {
   if (ThreadBlocks::exiting) {
     BlockList one;
     SharedBlocks::instance().refill(one, 1);
+    LiveNodeCounters::instance().add_retired(1);
     return one.pop();
   }
-  BlockList& blocks = thread_blocks.blocks;
-  if (blocks.size() == 0) SharedBlocks::instance().refill(blocks, ThreadBlocks::kRefill);
-  return blocks.pop();
+  ThreadBlocks& local = thread_blocks;
+  if (local.blocks.size() == 0) SharedBlocks::instance().refill(local.blocks, ThreadBlocks::kRefill);
+  local.live.add(1);
+  return local.blocks.pop();
 }
 
 void NodeMemory::free(void* block) noexcept {
-  if (ThreadBlocks::exiting || thread_blocks.blocks.size() == ThreadBlocks::kCapacity)
+  if (ThreadBlocks::exiting) {
+    LiveNodeCounters::instance().add_retired(-1);
+    SharedBlocks::instance().give(block);
+    return;
+  }
+  ThreadBlocks& local = thread_blocks;
+  local.live.add(-1);
+  if (local.blocks.size() == ThreadBlocks::kCapacity)
     SharedBlocks::instance().give(block);
   else
-    thread_blocks.blocks.push(block);
+    local.blocks.push(block);
 }
+
+std::size_t NodeMemory::live_blocks() { return LiveNodeCounters::instance().total(); }
 
 }  // namespace cascade::detail

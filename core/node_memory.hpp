@@ -21,6 +21,10 @@ class NodeMemory {
   // A block of kBlockSize bytes. Throws std::bad_alloc.
   static void* allocate();
   static void free(void* block) noexcept;
+  // Blocks allocated and not yet freed, process-wide: each thread counts its own with a plain
+  // load and store (no read-modify-write, no lock on allocate and free), and this sums the
+  // counts under a lock. Exact when every allocate and free happens-before the call.
+  static std::size_t live_blocks();
 };
 
 }  // namespace cascade::detail

@@ -10,6 +10,8 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 
+#include "core/pool_access.hpp"
+
 namespace cascade::pool {
 namespace {
 
@@ -147,6 +149,11 @@ Pool::~Pool() {
     delete arena_;
   else
     keep_for_the_rest_of_the_process(arena_);
+}
+
+pool::Arena* pool::arena_for_this_thread(Arena* arena) {
+  if (arena != nullptr || !on_blocking_thread()) return arena;
+  return &detail::PoolAccess::arena(Pool::default_pool());
 }
 
 Pool& Pool::default_pool() {

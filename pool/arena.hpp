@@ -49,6 +49,13 @@ class Arena {
   tbb::task_arena arena_;
 };
 
+// The arena that the calling thread submits to and waits in for a group bound to `arena`: that
+// arena; for a group without a pool, null (the thread's own arena), except on a blocking thread
+// outside a wait loop, which uses the default pool's. A blocking thread's own arena would get a
+// worker only when one is free, and the free ones may all be waiting, nested, for this very job;
+// a waiter that enters the default pool's arena can run the job itself.
+Arena* arena_for_this_thread(Arena* arena);
+
 // Whether submit() spawns a job for `arena` on the calling thread (LIFO, stealable) rather than
 // enqueueing it: when the thread runs inside that arena (or, for no arena, in any arena), and is
 // not a blocking-pool thread.

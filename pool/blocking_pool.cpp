@@ -15,6 +15,12 @@ constinit thread_local bool on_a_blocking_thread = false;
 
 bool on_blocking_thread() noexcept { return on_a_blocking_thread; }
 
+WaitLoopScope::WaitLoopScope() noexcept : blocking_outside_(on_a_blocking_thread) {
+  on_a_blocking_thread = false;
+}
+
+WaitLoopScope::~WaitLoopScope() { on_a_blocking_thread = blocking_outside_; }
+
 BlockingPool& BlockingPool::instance() {
   // Never destroyed: its threads may outlive static destruction.
   static auto* const pool = new BlockingPool();

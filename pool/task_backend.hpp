@@ -107,10 +107,25 @@ void submit_blocking(Job& job, CompletionCounter& counter) noexcept;
 // Runs a job outside any TBB task, as the pool does: run(), free its storage, then count it done
 // on the counter run() returned.
 void run_detached(Job& job) noexcept;
-// True on the blocking pool's threads. submit() never spawns from one: nobody waits in such a
-// thread's arena, so a spawned job could wait there for a worker that never comes; it enqueues
-// instead, which oneTBB always gives a worker to.
+// True on the blocking pool's threads while they run blocking code. submit() never spawns from
+// there: nobody waits in such a thread's arena, so a spawned job could wait there for a worker
+// that never comes; it enqueues instead, which oneTBB always gives a worker to.
 bool on_blocking_thread() noexcept;
+
+// Marks, for its lifetime, that this thread runs oneTBB's wait loop (CompletionCounter::wait).
+// The tasks it runs there are nested in the loop, and a nested loop takes no enqueued task (only
+// the outermost does), so what they submit must be spawned, even on a blocking thread:
+// enqueued, it could wait for ever once every thread of the arena is in a nested wait.
+class WaitLoopScope {
+ public:
+  WaitLoopScope() noexcept;
+  ~WaitLoopScope();
+  WaitLoopScope(const WaitLoopScope&) = delete;
+  WaitLoopScope& operator=(const WaitLoopScope&) = delete;
+
+ private:
+  bool blocking_outside_;
+};
 
 // A task that suspend_task() suspended, as resume_task() takes it (oneTBB's suspend point).
 using SuspendedTask = void*;

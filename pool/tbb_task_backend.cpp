@@ -117,6 +117,8 @@ bool CompletionCounter::idle() const noexcept {
 
 void CompletionCounter::wait(Arena* arena, int /*round*/) noexcept {  // one d1::wait is enough
   if (idle()) return;
+  arena = arena_for_this_thread(arena);
+  const WaitLoopScope in_wait_loop;
   if (arena == nullptr || arena == ArenaScope::of_this_thread()) {
     d1::wait(waitable(storage_), shared_context());
     return;
@@ -141,7 +143,7 @@ void submit(Job& job, CompletionCounter&, Arena* arena) noexcept {  // run() nam
   if (spawns_here(arena))
     d1::spawn(task, shared_context());
   else
-    r1::enqueue(task, shared_context(), arena != nullptr ? &arena->tbb_arena() : nullptr);
+    r1::enqueue(task, shared_context(), &arena_for_this_thread(arena)->tbb_arena());
 }
 
 }  // namespace cascade::pool

@@ -181,6 +181,8 @@ void wait_one_round(CompletionCounter& counter, tbb::task_group& group, int roun
 
 void CompletionCounter::wait(Arena* arena, int round) noexcept {
   tbb::task_group& group = counted_group(storage_).group;
+  arena = arena_for_this_thread(arena);
+  const WaitLoopScope in_wait_loop;
   if (arena == nullptr || arena == ArenaScope::of_this_thread()) {
     wait_one_round(*this, group, round);
     return;
@@ -205,10 +207,8 @@ void submit(Job& job, CompletionCounter& counter, Arena* arena) noexcept {
   tbb::task_group& group = counted_group(&counter).group;
   if (spawns_here(arena))
     group.run(runner);
-  else if (arena != nullptr)
-    arena->tbb_arena().enqueue(group.defer(runner));
   else
-    tbb::this_task_arena::enqueue(group.defer(runner));
+    arena_for_this_thread(arena)->tbb_arena().enqueue(group.defer(runner));
 }
 
 }  // namespace cascade::pool

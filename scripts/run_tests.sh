@@ -2,13 +2,17 @@
 # The test command: installs what is missing, then builds and runs every layer of testing
 # (docs/reliability.md), and exits non-zero on the first failure:
 #   1. the library, tests, benchmarks and examples in build/test (Debug, warnings as errors), the
-#      README's example check, and the whole CTest suite;
+#      README's example check, and the whole CTest suite: unit suites at 1, 2 and 4 threads,
+#      fault injection, the Relacy model checks, the randomized stress at 1, 2, 4 and 8 threads,
+#      the examples and their integration tests;
 #   2. the same on the task_group pool backend (oneTBB's public API only) in build/test-task-group;
 #   3. the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (g++,
 #      Debian's libtbb) in build/test-asan;
 #   4. the whole suite under ThreadSanitizer (clang) in build/test-tsan, against a libtbb that
 #      scripts/build_tsan_tbb.sh builds from Debian's onetbb source package (cached in
-#      build/tbb-tsan).
+#      build/tbb-tsan);
+#   5. the libFuzzer harness (clang, ASan + UBSan) for a bounded time over its checked-in corpus,
+#      in build/test-fuzz.
 # Every test runs under the hang watchdog (tests/support/watchdog.sh) and CTest's timeout.
 # Usage: scripts/run_tests.sh   (from any directory; CMAKE_BUILD_PARALLEL_LEVEL defaults to nproc)
 # Each stage is one function, run by stage() at the bottom: add new stages the same way.
@@ -20,6 +24,7 @@ readonly TASK_GROUP_BUILD_DIR=build/test-task-group
 readonly ASAN_BUILD_DIR=build/test-asan
 readonly TSAN_BUILD_DIR=build/test-tsan
 readonly TSAN_TBB_DIR=build/tbb-tsan
+readonly FUZZ_BUILD_DIR=build/test-fuzz
 # Sanitizers stop at the first report; suppressions are checked in, each with its reason.
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
@@ -45,10 +50,12 @@ check_readme_example() {
   echo "README.md's example matches examples/parallel_search.cpp"
 }
 
-# The second pool backend; benchmarks stay off, since they compare with the default one.
+# The second pool backend; benchmarks stay off, since they compare with the default one, and so
+# do the Relacy models, which check the same templates on either backend.
 build_task_group_backend() {
   configure "${TASK_GROUP_BUILD_DIR}" Debug -DCASCADE_WERROR=ON -DCASCADE_BACKEND=task_group \
-    -DCASCADE_BUILD_TESTS=ON -DCASCADE_BUILD_BENCHMARKS=OFF -DCASCADE_BUILD_EXAMPLES=ON
+    -DCASCADE_BUILD_TESTS=ON -DCASCADE_BUILD_BENCHMARKS=OFF -DCASCADE_BUILD_EXAMPLES=ON \
+    -DCASCADE_BUILD_RELACY=OFF
   cmake --build "${TASK_GROUP_BUILD_DIR}"
 }
 
@@ -71,6 +78,18 @@ build_with_thread_sanitizer() {
   cmake --build "${TSAN_BUILD_DIR}"
 }
 
+# Only the harness is built: every target is instrumented for libFuzzer there.
+build_fuzzer() {
+  configure "${FUZZ_BUILD_DIR}" RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+    -DCASCADE_SANITIZER=fuzzer -DCASCADE_WERROR=ON -DCASCADE_BUILD_TESTS=ON \
+    -DCASCADE_BUILD_BENCHMARKS=OFF -DCASCADE_BUILD_EXAMPLES=OFF
+  cmake --build "${FUZZ_BUILD_DIR}" --target cascade_fuzz
+}
+
+run_fuzzer() {
+  ctest --test-dir "${FUZZ_BUILD_DIR}" --output-on-failure -L fuzz
+}
+
 # run_test_suite BUILD_DIR: every test carries its own watchdog and CTest timeout.
 run_test_suite() {
   ctest --test-dir "$1" --output-on-failure -j2
@@ -88,5 +107,7 @@ stage "run test suite under AddressSanitizer + UBSan + LeakSanitizer" run_test_s
 stage "build a TSan libtbb and the suite with ThreadSanitizer (clang, ${TSAN_BUILD_DIR})" \
   build_with_thread_sanitizer
 stage "run test suite under ThreadSanitizer" run_test_suite "${TSAN_BUILD_DIR}"
+stage "build the libFuzzer harness (clang, ASan + UBSan, ${FUZZ_BUILD_DIR})" build_fuzzer
+stage "fuzz for a bounded time" run_fuzzer
 echo
 echo "run_tests: all stages passed"

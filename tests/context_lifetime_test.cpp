@@ -132,4 +132,26 @@ TEST(ContextLifetime, ParentDroppedWithItsChildrenIsFreedByWhicheverGoesLast) {
   EXPECT_FALSE(root.cancelled());
 }
 
+
+// live_context_nodes() counts every node from creation to destruction, whichever threads create
+// and free it; the counts of exited threads are kept.
+TEST(LiveContextNodes, CountsNodesMadeAndFreedOnAnyThread) {
+  (void)Context::background();  // counts from its first use on, for good
+  const std::size_t before = cascade::live_context_nodes();
+  {
+    std::vector<Child> children =
+        made_on_exited_threads([] { return cascade::with_cancel(Context::background()); });
+    EXPECT_EQ(cascade::live_context_nodes(), before + children.size());
+    std::thread([moved = std::move(children)]() mutable { moved.clear(); }).join();
+  }
+  EXPECT_EQ(cascade::live_context_nodes(), before);
+  {
+    cascade::Group group(Context::background());
+    auto [child, cancel] = cascade::with_cancel(group.context());
+    EXPECT_EQ(cascade::live_context_nodes(), before + 2);
+    (void)group.wait();
+  }
+  EXPECT_EQ(cascade::live_context_nodes(), before);
+}
+
 }  // namespace

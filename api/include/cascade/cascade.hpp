@@ -10,6 +10,7 @@
 #include "cascade/derived_contexts.hpp"
 #include "cascade/error.hpp"
 #include "cascade/group.hpp"
+#include "cascade/live_context_nodes.hpp"
 #include "cascade/notify_signals.hpp"
 #include "cascade/pool.hpp"
 #include "cascade/signal_received.hpp"
