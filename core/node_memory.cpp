@@ -48,28 +48,30 @@ constexpr std::size_t kBlocksPerSlab = kSlabSize / NodeMemory::kBlockSize;
 // Mapped slabs are page-aligned, so every block is aligned as promised.
 static_assert(NodeMemory::kBlockSize % NodeMemory::kBlockAlignment == 0);
 
-// A list of free blocks, with its length.
+// A list of free blocks, with its length. Only the list's owner (a thread, or whoever holds the
+// shared list's lock) changes it; the length may also be read by another thread, for the count of
+// live blocks, so it is an atomic written with a plain load and store (no read-modify-write).
 class BlockList {
  public:
-  std::size_t size() const noexcept { return size_; }
+  std::size_t size() const noexcept { return size_.load(std::memory_order_relaxed); }
   FreeBlock* pop() noexcept {
     FreeBlock* block = head_;
     if (block != nullptr) {
       head_ = block->next;
-      --size_;
+      size_.store(size() - 1, std::memory_order_relaxed);
       unpoison(block);
     }
     return block;
   }
   void push(void* memory) noexcept {
     head_ = new (memory) FreeBlock{head_};
-    ++size_;
+    size_.store(size() + 1, std::memory_order_relaxed);
     poison(head_);
   }
 
  private:
   FreeBlock* head_ = nullptr;
-  std::size_t size_ = 0;
+  std::atomic<std::size_t> size_{0};
 };
 
 // Blocks no thread holds. Never destroyed: nodes may be freed while static destructors run.
@@ -89,6 +91,11 @@ class SharedBlocks {
     if (blocks_.size() == 0) carve_slab();
     for (; count > 0 && blocks_.size() > 0; --count) into.push(blocks_.pop());
   }
+  // Blocks carved from slabs, less those on the shared list.
+  std::size_t carved_not_shared() {
+    std::lock_guard lock(mutex_);
+    return carved_ - blocks_.size();
+  }
 
  private:
   void carve_slab() {
@@ -97,94 +104,91 @@ class SharedBlocks {
     auto* slab = static_cast<unsigned char*>(mapped);
     for (std::size_t block = kBlocksPerSlab; block-- > 0;)  // handed out in address order
       blocks_.push(slab + block * NodeMemory::kBlockSize);
+    carved_ += kBlocksPerSlab;
   }
 
   std::mutex mutex_;
   BlockList blocks_;
+  std::size_t carved_ = 0;
 };
 
-// The count of live nodes, kept per thread so that allocating and freeing a node cost a plain
-// load and store of the thread's own counter (no read-modify-write, no lock). Each thread's counter
-// is enlisted once, when the thread first touches node memory, and folded into `retired_` when the
-// thread exits; a node freed on another thread than the one that allocated it makes one counter
-// go below zero and the other above, so only the sum means something.
-class LiveNodeCounters {
+class ThreadBlocks;
+
+// The threads' block lists, so that the count of live blocks can subtract the free blocks each
+// thread holds: live = carved - shared - the threads' lists. A thread enlists its list when it
+// first touches node memory and leaves when it exits; allocate() and free() touch neither.
+class ThreadListRegistry {
  public:
-  class Counter {
-   public:
-    void add(std::ptrdiff_t delta) noexcept {
-      count_.store(count_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
-    }
-
-   private:
-    friend class LiveNodeCounters;
-    std::atomic<std::ptrdiff_t> count_{0};  // written by its thread only, read by total()
-    Counter* previous_ = nullptr;
-    Counter* next_ = nullptr;
-  };
-
-  static LiveNodeCounters& instance() noexcept;
-  void enlist(Counter& counter) noexcept {
-    std::lock_guard lock(mutex_);
-    counter.next_ = first_;
-    if (first_ != nullptr) first_->previous_ = &counter;
-    first_ = &counter;
-  }
-  void retire(Counter& counter) noexcept {
-    std::lock_guard lock(mutex_);
-    retired_ += counter.count_.load(std::memory_order_relaxed);
-    (counter.previous_ != nullptr ? counter.previous_->next_ : first_) = counter.next_;
-    if (counter.next_ != nullptr) counter.next_->previous_ = counter.previous_;
-  }
-  // A node allocated or freed by a thread whose counter is already retired.
-  void add_retired(std::ptrdiff_t delta) noexcept {
-    std::lock_guard lock(mutex_);
-    retired_ += delta;
-  }
-  std::size_t total() {
-    std::lock_guard lock(mutex_);
-    std::ptrdiff_t sum = retired_;
-    for (const Counter* counter = first_; counter != nullptr; counter = counter->next_)
-      sum += counter->count_.load(std::memory_order_relaxed);
-    return static_cast<std::size_t>(sum);
-  }
+  void enlist(ThreadBlocks& list) noexcept;
+  void leave(ThreadBlocks& list) noexcept;
+  std::size_t live_blocks();
 
  private:
   std::mutex mutex_;
-  Counter* first_ = nullptr;
-  std::ptrdiff_t retired_ = 0;
+  ThreadBlocks* first_ = nullptr;
 };
 
-// Constant-initialized, so that no allocation can fail when a thread enlists, and trivially
-// destructible, so that it outlives every thread_local and static destructor that frees nodes.
-constinit LiveNodeCounters live_node_counters;
-static_assert(std::is_trivially_destructible_v<LiveNodeCounters>);
-
-LiveNodeCounters& LiveNodeCounters::instance() noexcept { return live_node_counters; }
+// Constant-initialized, so that enlisting cannot fail, and trivially destructible, so that it
+// outlives every thread_local and static destructor that frees nodes.
+constinit ThreadListRegistry thread_lists;
+static_assert(std::is_trivially_destructible_v<ThreadListRegistry>);
 
 // The calling thread's blocks, bounded so that a thread that frees many blocks allocated
-// elsewhere passes the surplus on, and its count of live nodes.
+// elsewhere passes the surplus on.
 class ThreadBlocks {
  public:
   static constexpr std::size_t kCapacity = 256;
   static constexpr std::size_t kRefill = 32;
 
-  ThreadBlocks() noexcept { LiveNodeCounters::instance().enlist(live); }
   ~ThreadBlocks() {
     exiting = true;
-    LiveNodeCounters::instance().retire(live);
     while (FreeBlock* block = blocks.pop()) SharedBlocks::instance().give(block);
+    if (enlisted) thread_lists.leave(*this);
   }
 
   // Set once this thread's list is gone: blocks freed later (by thread_local or static
   // destructors that run after it) go to the shared list.
   static constinit thread_local bool exiting;
   BlockList blocks;
-  LiveNodeCounters::Counter live;
+  bool enlisted = false;
+  // The registry's list of threads, guarded by its lock.
+  ThreadBlocks* previous = nullptr;
+  ThreadBlocks* next = nullptr;
 };
+
+void ThreadListRegistry::enlist(ThreadBlocks& list) noexcept {
+  std::lock_guard lock(mutex_);
+  list.next = first_;
+  if (first_ != nullptr) first_->previous = &list;
+  first_ = &list;
+}
+
+void ThreadListRegistry::leave(ThreadBlocks& list) noexcept {
+  std::lock_guard lock(mutex_);
+  (list.previous != nullptr ? list.previous->next : first_) = list.next;
+  if (list.next != nullptr) list.next->previous = list.previous;
+}
+
+std::size_t ThreadListRegistry::live_blocks() {
+  std::lock_guard lock(mutex_);
+  std::size_t live = SharedBlocks::instance().carved_not_shared();
+  for (const ThreadBlocks* list = first_; list != nullptr; list = list->next)
+    live -= list->blocks.size();
+  return live;
+}
 
 constinit thread_local bool ThreadBlocks::exiting = false;
 thread_local ThreadBlocks thread_blocks;
+
+// Enlists this thread's list in the registry, once: called when the list is empty, before the
+// thread first puts a block on it (a refill or a free), so that ThreadBlocks' constructor stays
+// trivial. Out of line, so the hot paths never take the list's address.
+[[gnu::noinline]] void enlist_this_thread() noexcept {
+  ThreadBlocks& local = thread_blocks;
+  if (local.enlisted) return;
+  thread_lists.enlist(local);
+  local.enlisted = true;
+}
 
 }  // namespace
 
@@ -192,29 +196,27 @@ void* NodeMemory::allocate() {
   if (ThreadBlocks::exiting) {
     BlockList one;
     SharedBlocks::instance().refill(one, 1);
-    LiveNodeCounters::instance().add_retired(1);
     return one.pop();
   }
-  ThreadBlocks& local = thread_blocks;
-  if (local.blocks.size() == 0) SharedBlocks::instance().refill(local.blocks, ThreadBlocks::kRefill);
-  local.live.add(1);
-  return local.blocks.pop();
+  if (thread_blocks.blocks.size() == 0) {
+    enlist_this_thread();
+    SharedBlocks::instance().refill(thread_blocks.blocks, ThreadBlocks::kRefill);
+  }
+  return thread_blocks.blocks.pop();
 }
 
 void NodeMemory::free(void* block) noexcept {
-  if (ThreadBlocks::exiting) {
-    LiveNodeCounters::instance().add_retired(-1);
-    SharedBlocks::instance().give(block);
-    return;
+  if (!ThreadBlocks::exiting) {
+    const std::size_t size = thread_blocks.blocks.size();
+    if (size < ThreadBlocks::kCapacity) {
+      if (size == 0) [[unlikely]] enlist_this_thread();
+      thread_blocks.blocks.push(block);
+      return;
+    }
   }
-  ThreadBlocks& local = thread_blocks;
-  local.live.add(-1);
-  if (local.blocks.size() == ThreadBlocks::kCapacity)
-    SharedBlocks::instance().give(block);
-  else
-    local.blocks.push(block);
+  SharedBlocks::instance().give(block);
 }
 
-std::size_t NodeMemory::live_blocks() { return LiveNodeCounters::instance().total(); }
+std::size_t NodeMemory::live_blocks() { return thread_lists.live_blocks(); }
 
 }  // namespace cascade::detail

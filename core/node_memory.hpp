@@ -21,9 +21,9 @@ class NodeMemory {
   // A block of kBlockSize bytes. Throws std::bad_alloc.
   static void* allocate();
   static void free(void* block) noexcept;
-  // Blocks allocated and not yet freed, process-wide: each thread counts its own with a plain
-  // load and store (no read-modify-write, no lock on allocate and free), and this sums the
-  // counts under a lock. Exact when every allocate and free happens-before the call.
+  // Blocks allocated and not yet freed, process-wide: those carved from slabs, less the free
+  // ones (on the shared list and on each thread's), summed under locks; allocate and free pay
+  // nothing for it. Exact when every allocate and free happens-before the call.
   static std::size_t live_blocks();
 };
 

@@ -6,6 +6,8 @@
 #include <system_error>
 #include <thread>
 
+#include "pool/arena.hpp"
+
 namespace cascade::pool {
 namespace {
 
@@ -15,11 +17,17 @@ constinit thread_local bool on_a_blocking_thread = false;
 
 bool on_blocking_thread() noexcept { return on_a_blocking_thread; }
 
-WaitLoopScope::WaitLoopScope() noexcept : blocking_outside_(on_a_blocking_thread) {
+void CompletionCounter::wait(Arena* arena, int round) noexcept {
+  if (idle()) return;
+  if (!on_a_blocking_thread) [[likely]] {
+    wait_in(arena, round);
+    return;
+  }
+  Arena* const where_submitted = arena_for_this_thread(arena);
   on_a_blocking_thread = false;
+  wait_in(where_submitted, round);
+  on_a_blocking_thread = true;
 }
-
-WaitLoopScope::~WaitLoopScope() { on_a_blocking_thread = blocking_outside_; }
 
 BlockingPool& BlockingPool::instance() {
   // Never destroyed: its threads may outlive static destruction.

@@ -36,9 +36,16 @@ class CompletionCounter {
   // it was made on (a task resumed from Context::wait can take over this stack while it helps),
   // and the caller restores its per-thread marks between calls. With an arena (the one the jobs
   // were submitted to), a thread outside it enters it, in a slot of its own (see Arena).
+  // On a blocking thread, a group without a pool is waited for in the default pool's arena, where
+  // that thread submitted its jobs (arena_for_this_thread, pool/arena.hpp), and the jobs the
+  // thread runs while it waits spawn what they submit (oneTBB's nested wait loops take no
+  // enqueued job). Shared by the backends (pool/blocking_pool.cpp).
   void wait(Arena* arena, int round) noexcept;
 
  private:
+  // wait() once the arena is known: the backend's own part.
+  void wait_in(Arena* arena, int round) noexcept;
+
   alignas(8) unsigned char storage_[16];  // the backend's waitable counter
 };
 
@@ -107,25 +114,10 @@ void submit_blocking(Job& job, CompletionCounter& counter) noexcept;
 // Runs a job outside any TBB task, as the pool does: run(), free its storage, then count it done
 // on the counter run() returned.
 void run_detached(Job& job) noexcept;
-// True on the blocking pool's threads while they run blocking code. submit() never spawns from
-// there: nobody waits in such a thread's arena, so a spawned job could wait there for a worker
-// that never comes; it enqueues instead, which oneTBB always gives a worker to.
+// True on the blocking pool's threads while they run blocking code (not while they help inside
+// CompletionCounter::wait). submit() never spawns from there: nobody waits in such a thread's
+// arena, so a spawned job could wait there for a worker that never comes; it enqueues instead.
 bool on_blocking_thread() noexcept;
-
-// Marks, for its lifetime, that this thread runs oneTBB's wait loop (CompletionCounter::wait).
-// The tasks it runs there are nested in the loop, and a nested loop takes no enqueued task (only
-// the outermost does), so what they submit must be spawned, even on a blocking thread:
-// enqueued, it could wait for ever once every thread of the arena is in a nested wait.
-class WaitLoopScope {
- public:
-  WaitLoopScope() noexcept;
-  ~WaitLoopScope();
-  WaitLoopScope(const WaitLoopScope&) = delete;
-  WaitLoopScope& operator=(const WaitLoopScope&) = delete;
-
- private:
-  bool blocking_outside_;
-};
 
 // A task that suspend_task() suspended, as resume_task() takes it (oneTBB's suspend point).
 using SuspendedTask = void*;

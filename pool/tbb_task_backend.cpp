@@ -115,10 +115,7 @@ bool CompletionCounter::idle() const noexcept {
   return count_of(storage_).load(std::memory_order_acquire) == 0;
 }
 
-void CompletionCounter::wait(Arena* arena, int /*round*/) noexcept {  // one d1::wait is enough
-  if (idle()) return;
-  arena = arena_for_this_thread(arena);
-  const WaitLoopScope in_wait_loop;
+void CompletionCounter::wait_in(Arena* arena, int /*round*/) noexcept {  // one d1::wait is enough
   if (arena == nullptr || arena == ArenaScope::of_this_thread()) {
     d1::wait(waitable(storage_), shared_context());
     return;

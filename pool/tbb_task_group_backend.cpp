@@ -179,10 +179,8 @@ void wait_one_round(CompletionCounter& counter, tbb::task_group& group, int roun
 
 }  // namespace
 
-void CompletionCounter::wait(Arena* arena, int round) noexcept {
+void CompletionCounter::wait_in(Arena* arena, int round) noexcept {
   tbb::task_group& group = counted_group(storage_).group;
-  arena = arena_for_this_thread(arena);
-  const WaitLoopScope in_wait_loop;
   if (arena == nullptr || arena == ArenaScope::of_this_thread()) {
     wait_one_round(*this, group, round);
     return;

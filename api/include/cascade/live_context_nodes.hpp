@@ -13,9 +13,9 @@ namespace cascade {
 // Guarantees: exact when every creation and destruction of a context happens-before the call
 // (for example, after the groups involved returned from wait() and were destroyed, and the
 // threads that held contexts were joined); while other threads create or drop contexts it is a
-// snapshot that may be off by those in flight. Cost: counting is a plain load and store of a
-// per-thread counter on each node allocation and free; this call takes a lock and sums the
-// counters of the live threads. Thread-safe.
+// snapshot that may be off by those in flight. Cost: nothing on node allocation and free; this
+// call takes two locks and reads the length of every thread's list of free node blocks.
+// Thread-safe.
 std::size_t live_context_nodes();
 
 }  // namespace cascade
