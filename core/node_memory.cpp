@@ -91,10 +91,15 @@ class SharedBlocks {
     if (blocks_.size() == 0) carve_slab();
     for (; count > 0 && blocks_.size() > 0; --count) into.push(blocks_.pop());
   }
-  // Blocks carved from slabs, less those on the shared list.
-  std::size_t carved_not_shared() {
+  // Blocks carved from slabs, less the free ones: those on the shared list and the
+  // `threads_free_blocks()` that the threads hold, counted under this list's lock, so that no
+  // refill or give moves blocks between the lists meanwhile. Only a node allocated or freed on a
+  // thread's own list while this runs can be missed.
+  template <class CountThreadsFreeBlocks>
+  std::size_t live_blocks(CountThreadsFreeBlocks threads_free_blocks) {
     std::lock_guard lock(mutex_);
-    return carved_ - blocks_.size();
+    const std::size_t free = blocks_.size() + threads_free_blocks();
+    return carved_ > free ? carved_ - free : 0;
   }
 
  private:
@@ -170,11 +175,13 @@ void ThreadListRegistry::leave(ThreadBlocks& list) noexcept {
 }
 
 std::size_t ThreadListRegistry::live_blocks() {
-  std::lock_guard lock(mutex_);
-  std::size_t live = SharedBlocks::instance().carved_not_shared();
-  for (const ThreadBlocks* list = first_; list != nullptr; list = list->next)
-    live -= list->blocks.size();
-  return live;
+  std::lock_guard lock(mutex_);  // always before the shared list's
+  return SharedBlocks::instance().live_blocks([this] {
+    std::size_t free = 0;
+    for (const ThreadBlocks* list = first_; list != nullptr; list = list->next)
+      free += list->blocks.size();
+    return free;
+  });
 }
 
 constinit thread_local bool ThreadBlocks::exiting = false;

@@ -6,14 +6,25 @@
 # (docs/reliability.md).
 # The source comes through a private apt state under OUT_DIR whose deb-src entries are derived
 # from this machine's own apt sources, so no mirror is named here and the system's apt state is
-# untouched. The result is cached: a second run with the same source version does nothing.
+# untouched. The source version is the installed libtbb-dev's, so the TSan libtbb matches the
+# headers the other builds use. The result is cached: a second run for the same version does
+# nothing.
 # Usage: scripts/build_tsan_tbb.sh OUT_DIR      (prints the TBB_DIR to use on its last line)
 set -euo pipefail
+shopt -s inherit_errexit
 
-readonly OUT_DIR="$(mkdir -p "${1:?usage: scripts/build_tsan_tbb.sh OUT_DIR}" && cd "$1" && pwd)"
+if [[ $# -ne 1 || -z "$1" ]]; then
+  echo "usage: scripts/build_tsan_tbb.sh OUT_DIR" >&2
+  exit 2
+fi
+mkdir -p "$1"
+OUT_DIR="$(cd "$1" && pwd)"
+readonly OUT_DIR
 readonly SOURCE_PACKAGE=onetbb
 readonly INSTALL_DIR="${OUT_DIR}/install"
 readonly STAMP="${INSTALL_DIR}/.built-from"
+SOURCE_VERSION="$(dpkg-query -W -f='${source:Version}' libtbb-dev)"
+readonly SOURCE_VERSION
 
 # The machine's deb entries, as deb-src entries, in both of apt's formats.
 write_source_entries() {
@@ -42,10 +53,13 @@ download_source() {
   write_source_entries "${OUT_DIR}/apt/parts"
   # A third-party entry without sources makes update fail; what matters is that the package is found.
   apt-get "${apt_options[@]}" update >&2 || echo "build_tsan_tbb: apt-get update reported errors" >&2
-  (cd "${OUT_DIR}/download" && apt-get "${apt_options[@]}" source --download-only "${SOURCE_PACKAGE}" >&2)
-  local tarballs=("${OUT_DIR}"/download/"${SOURCE_PACKAGE}"_*.orig.tar.*)
+  (cd "${OUT_DIR}/download" &&
+    apt-get "${apt_options[@]}" source --download-only "${SOURCE_PACKAGE}=${SOURCE_VERSION}" >&2)
+  local upstream_version="${SOURCE_VERSION#*:}"  # no epoch, no Debian revision
+  upstream_version="${upstream_version%-*}"
+  local tarballs=("${OUT_DIR}"/download/"${SOURCE_PACKAGE}"_"${upstream_version}".orig.tar.*)
   [[ -f "${tarballs[0]}" ]] || { echo "build_tsan_tbb: no ${SOURCE_PACKAGE} source tarball" >&2; exit 1; }
-  echo "${tarballs[-1]}"
+  echo "${tarballs[0]}"
 }
 
 # Debian's patches touch only oneTBB's tests, ITT and mips, so the upstream tarball is built as is.
@@ -61,15 +75,16 @@ build_and_install() {
     -DCMAKE_INSTALL_PREFIX="${INSTALL_DIR}" -DCMAKE_INSTALL_LIBDIR=lib >&2
   cmake --build "${build_dir}" >&2
   cmake --install "${build_dir}" >&2
-  cp "${source_dir}/cmake/suppressions/tsan.suppressions" "${INSTALL_DIR}/tbb-tsan.suppressions"
-  basename "${tarball}" >"${STAMP}"
+  echo "${SOURCE_VERSION}" >"${STAMP}"
 }
 
 main() {
-  if [[ ! -f "${STAMP}" ]]; then
-    build_and_install "$(download_source)"
+  if [[ -f "${STAMP}" && "$(<"${STAMP}")" == "${SOURCE_VERSION}" ]]; then
+    echo "build_tsan_tbb: cached, built from ${SOURCE_PACKAGE} ${SOURCE_VERSION}" >&2
   else
-    echo "build_tsan_tbb: cached, built from $(<"${STAMP}")" >&2
+    local tarball
+    tarball="$(download_source)"
+    build_and_install "${tarball}"
   fi
   echo "${INSTALL_DIR}/lib/cmake/TBB"
 }

@@ -69,13 +69,23 @@ build_with_address_sanitizer() {
 }
 
 # ThreadSanitizer needs every part of the process instrumented by one compiler: clang for
-# cascade, its tests and libtbb alike.
+# cascade, its tests and libtbb alike. The examples stay off: their integration tests, like
+# signals_test, deliver signals from outside, which TSan cannot promise to handle (see
+# run_thread_sanitized_suite).
 build_with_thread_sanitizer() {
   local tbb_config_dir
   tbb_config_dir="$(scripts/build_tsan_tbb.sh "${TSAN_TBB_DIR}" | tail -n 1)"
   configure "${TSAN_BUILD_DIR}" RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-    -DTBB_DIR="${tbb_config_dir}" -DCASCADE_SANITIZER=thread "${SANITIZED_TARGETS[@]}"
+    -DTBB_DIR="${tbb_config_dir}" -DCASCADE_SANITIZER=thread -DCASCADE_WERROR=ON \
+    -DCASCADE_BUILD_TESTS=ON -DCASCADE_BUILD_BENCHMARKS=OFF -DCASCADE_BUILD_EXAMPLES=OFF
   cmake --build "${TSAN_BUILD_DIR}"
+}
+
+# TSan runs a signal's handler only when the receiving thread next enters a function TSan
+# intercepts, and a oneTBB worker asleep in a raw futex never does: a signal the kernel gives to
+# such a thread waits for ever. So signals_test runs in every other build, not here.
+run_thread_sanitized_suite() {
+  ctest --test-dir "${TSAN_BUILD_DIR}" --output-on-failure -j2 -LE '^signals_test$'
 }
 
 # Only the harness is built: every target is instrumented for libFuzzer there.
@@ -106,7 +116,7 @@ stage "build with AddressSanitizer + UBSan (g++, ${ASAN_BUILD_DIR})" build_with_
 stage "run test suite under AddressSanitizer + UBSan + LeakSanitizer" run_test_suite "${ASAN_BUILD_DIR}"
 stage "build a TSan libtbb and the suite with ThreadSanitizer (clang, ${TSAN_BUILD_DIR})" \
   build_with_thread_sanitizer
-stage "run test suite under ThreadSanitizer" run_test_suite "${TSAN_BUILD_DIR}"
+stage "run test suite under ThreadSanitizer (signals_test aside)" run_thread_sanitized_suite
 stage "build the libFuzzer harness (clang, ASan + UBSan, ${FUZZ_BUILD_DIR})" build_fuzzer
 stage "fuzz for a bounded time" run_fuzzer
 echo

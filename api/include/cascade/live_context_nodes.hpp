@@ -12,10 +12,10 @@ namespace cascade {
 //
 // Guarantees: exact when every creation and destruction of a context happens-before the call
 // (for example, after the groups involved returned from wait() and were destroyed, and the
-// threads that held contexts were joined); while other threads create or drop contexts it is a
-// snapshot that may be off by those in flight. Cost: nothing on node allocation and free; this
-// call takes two locks and reads the length of every thread's list of free node blocks.
-// Thread-safe.
+// threads that held contexts were joined); while other threads create or drop contexts it may be
+// off by the few whose creation or destruction is in flight (never below 0).
+// Cost: nothing on node allocation and free; this call takes two locks and reads the length of
+// every thread's list of free node blocks. Thread-safe.
 std::size_t live_context_nodes();
 
 }  // namespace cascade
