@@ -44,6 +44,8 @@ class GroupState::Task final : public pool::Job {
   }
 
   bool blocking() const noexcept { return blocking_; }
+  // Makes a queued task run on the blocking pool (see GroupState::release_slot).
+  void make_blocking() noexcept { blocking_ = true; }
 
   // Hands the task to the pool that runs its kind: TBB's, or the blocking pool.
   void submit_to_pool() noexcept {
@@ -55,7 +57,7 @@ class GroupState::Task final : public pool::Job {
 
  private:
   GroupState& group_;
-  const bool blocking_;
+  bool blocking_;
 };
 
 // The limit's slots: at most `slots` tasks of the group hold one (queued in the pool or running);
@@ -129,8 +131,15 @@ void GroupState::submit_reserved(TaskCallable& callable, bool blocking) {
 
 // Hands the freed slot to the oldest queued task, if any. A queued task that starts after the
 // context was cancelled is skipped when it runs, so cancelling drains the queue this way too.
+// A blocking thread (one of this group's blocking tasks has just ended) hands the slot to the
+// blocking pool, whatever the queued task's kind: the group's waiter may be waiting nested in an
+// arena, where a task enqueued from outside waits for a thread at its outermost level, and there
+// may be none (docs/blocking.md). On the blocking pool, the task runs as a blocking task does.
 void GroupState::release_slot() noexcept {
-  if (Task* next = limit_->release()) next->submit_to_pool();
+  Task* next = limit_->release();
+  if (next == nullptr) return;
+  if (pool::on_blocking_thread()) next->make_blocking();
+  next->submit_to_pool();
 }
 
 void GroupState::set_limit(int limit) {
@@ -146,7 +155,8 @@ void GroupState::run(Task& task) noexcept {
   TaskCallable& callable = task.callable();
   // A task runs inside the group's arena, except a blocking one, which runs on its own thread. The
   // task queued behind it is handed over from there too: a thread inside the arena spawns it,
-  // which a thread of the arena that waits nested (and takes no enqueued task) still runs.
+  // which a thread of the arena that waits nested (and takes no enqueued task) still runs; a
+  // blocking thread hands it to the blocking pool (release_slot).
   const pool::ArenaScope in_arena(task.blocking() ? nullptr : arena_);
   {
     const RunningTask running(*this);

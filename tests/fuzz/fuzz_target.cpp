@@ -46,10 +46,8 @@ void fail(const GroupProgram& program, const std::vector<std::string>& problems)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzWorld& fuzz = world();
-  // No blocking tasks in the 1-thread arena: there, compute tasks that blocking tasks submit and
-  // wait for can still starve (the open bug in docs/reliability.md).
   const GroupProgram program =
-      decode_program(std::span<const std::uint8_t>(data, size), /*blocking_tasks=*/false);
+      decode_program(std::span<const std::uint8_t>(data, size), /*blocking_tasks=*/true);
   const Residue before = residue();
   std::vector<std::string> problems;
   {

@@ -47,7 +47,7 @@ const char* const kUsage =
     "  --trees K      stop after K trees (default: no limit)\n"
     "  --tree I       run only tree I of the seed (replays a reported failure)\n"
     "  --print        print each tree's program before running it\n"
-    "  --no-blocking  no go_blocking or try_go_blocking tasks (see docs/reliability.md)\n"
+    "  --no-blocking  no go_blocking or try_go_blocking tasks\n"
     "  --tree-patience S  a tree running longer than S seconds is reported as hung (default 60)\n";
 
 long long number_argument(const std::string& flag, const char* text) {
