@@ -115,15 +115,24 @@ bool CompletionCounter::idle() const noexcept {
   return count_of(storage_).load(std::memory_order_acquire) == 0;
 }
 
-void CompletionCounter::wait_in(Arena* arena, int /*round*/) noexcept {  // one d1::wait is enough
-  if (arena == nullptr || arena == ArenaScope::of_this_thread()) {
-    d1::wait(waitable(storage_), shared_context());
-    return;
-  }
-  arena->tbb_arena().execute([this, arena] {
-    const ArenaScope inside(arena);
-    d1::wait(waitable(storage_), shared_context());
+namespace {
+
+// Enters `arena` and waits there. Out of line: a nested group's wait, the hot case, never enters
+// an arena, and must not pay for setting up the call into oneTBB's execute().
+[[gnu::noinline]] void enter_and_wait(Arena& arena, d1::wait_context& counter) noexcept {
+  arena.tbb_arena().execute([&arena, &counter] {
+    const ArenaScope inside(&arena);
+    d1::wait(counter, shared_context());
   });
+}
+
+}  // namespace
+
+void CompletionCounter::wait_in(Arena* arena, int /*round*/) noexcept {  // one d1::wait is enough
+  if (arena == nullptr || arena == ArenaScope::of_this_thread())
+    d1::wait(waitable(storage_), shared_context());
+  else
+    enter_and_wait(*arena, waitable(storage_));
 }
 
 void* allocate_job(std::size_t bytes) {
