@@ -53,6 +53,41 @@ struct GroupResult : rl::test_suite<GroupResult<Counter, kTasks, kFailing>, kTas
   }
 };
 
+// A task that submits another task to its own group (go() from inside a task) while the owner
+// already waits: the child's add() is relaxed and races the waiter's idle() reads. Thread 0 is
+// the task, thread 1 runs the child once the pool hands it over (a release/acquire flag stands
+// for oneTBB's spawn and steal), thread 2 waits. Checked: the waiter never sees the counter idle
+// before the child finished, and nothing either task wrote races with it.
+template <class Counter>
+struct GoFromATask : rl::test_suite<GoFromATask<Counter>, 3> {
+  Counter counter;
+  Atomic<bool> child_handed_over{false};
+  rl::var<unsigned> parent_output;
+  rl::var<unsigned> child_output;
+
+  void before() {
+    counter.add();  // the parent task, accepted before the waiter starts waiting
+    parent_output($) = 0;
+    child_output($) = 0;
+  }
+  void thread(unsigned index) {
+    if (index == 0) {
+      parent_output($) = 1;
+      counter.add();  // go() of the child, from inside the running task
+      child_handed_over.store(true, std::memory_order_release);
+      counter.done();
+    } else if (index == 1) {
+      while (!child_handed_over.load(std::memory_order_acquire)) rl::yield(1, $);
+      child_output($) = 1;
+      counter.done();
+    } else {
+      while (!counter.idle()) rl::yield(1, $);
+      RL_ASSERT(parent_output($) == 1);
+      RL_ASSERT(child_output($) == 1);
+    }
+  }
+};
+
 using TaskGroupCounter = pool::UnfinishedCount<RelacySync>;
 
 }  // namespace
@@ -66,5 +101,7 @@ int main(int argc, char** argv) {
   runner.exhaustive<GroupResult<WaitContextMirror, 2, 2>>("group_result.task_layer(2 failing)");
   runner.random<GroupResult<TaskGroupCounter, 3, 3>>("group_result.task_group(3 failing)");
   runner.random<GroupResult<WaitContextMirror, 3, 2>>("group_result.task_layer(2 of 3 failing)");
+  runner.random<GoFromATask<TaskGroupCounter>>("group_result.task_group(go from a task)");
+  runner.random<GoFromATask<WaitContextMirror>>("group_result.task_layer(go from a task)");
   return runner.exit_code();
 }
