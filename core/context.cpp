@@ -11,7 +11,7 @@
 #include "core/context_access.hpp"
 #include "core/context_node.hpp"
 #include "core/deadline_timer.hpp"
-#include "core/node_memory.hpp"
+#include "core/block_memory.hpp"
 
 namespace cascade {
 namespace detail {

@@ -6,7 +6,7 @@
 #include "core/callback_runner.hpp"
 #include "core/deadline_timer.hpp"
 #include "core/fault_injection.hpp"
-#include "core/node_memory.hpp"
+#include "core/block_memory.hpp"
 
 namespace cascade::detail {
 namespace {

@@ -10,7 +10,7 @@
 #include "core/context_access.hpp"
 #include "core/fault_injection.hpp"
 #include "core/limit_slots.hpp"
-#include "core/node_memory.hpp"
+#include "core/block_memory.hpp"
 #include "core/pool_access.hpp"
 #include "core/running_tasks.hpp"
 #include "core/stack_marks.hpp"

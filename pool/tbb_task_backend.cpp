@@ -13,10 +13,10 @@
 #include <cstdint>
 #include <new>
 
-#include <oneapi/tbb/detail/_small_object_pool.h>
 #include <oneapi/tbb/detail/_task.h>
 #include <oneapi/tbb/task_group.h>
 
+#include "core/block_memory.hpp"
 #include "pool/arena.hpp"
 #include "pool/task_backend.hpp"
 
@@ -33,46 +33,49 @@ d1::task_group_context& shared_context() {
 }
 
 // The TBB task in front of each job. The job is stored right after the task's own fields, in
-// what would otherwise be alignment padding (d1::task is 64-byte aligned), so a task with a small
-// callable spans two cache lines, as a tbb::task_group task does. Like a C flexible array member,
-// the storage extends past `job_storage_` when the block was allocated larger.
+// what would otherwise be alignment padding (d1::task is 64-byte aligned). Like a C flexible array
+// member, the storage extends past `job_storage_` when the block was allocated larger. A task
+// whose block fits TaskMemory's blocks (a small callable: what a tbb::task_group task takes from
+// oneTBB's small-object pool) comes from there, and a larger one from the heap.
 class JobTask final : public d1::task {
  public:
-  JobTask(d1::small_object_pool* pool, std::size_t bytes) noexcept : pool_(pool), bytes_(bytes) {}
+  explicit JobTask(std::size_t bytes) noexcept : bytes_(bytes) {}
 
   static constexpr std::size_t storage_offset() noexcept;
   static std::size_t block_size(std::size_t job_bytes) noexcept {
     return std::max(sizeof(JobTask), storage_offset() + job_bytes);
+  }
+  static void* allocate(std::size_t bytes) {
+    if (bytes <= detail::TaskMemory::kBlockSize) return detail::TaskMemory::allocate();
+    return ::operator new(bytes, std::align_val_t{alignof(JobTask)});
   }
   void* storage() noexcept { return job_storage_; }
   static JobTask& of(void* storage) noexcept {
     return *reinterpret_cast<JobTask*>(static_cast<unsigned char*>(storage) - storage_offset());
   }
 
-  d1::task* execute(d1::execution_data& data) override { return run_and_free(data); }
+  d1::task* execute(d1::execution_data&) override { return run_and_free(); }
   // TBB calls cancel() instead of execute() only when the shared context is cancelled, which
   // never happens; the job decides itself whether to run or skip.
-  d1::task* cancel(d1::execution_data& data) override { return run_and_free(data); }
+  d1::task* cancel(d1::execution_data&) override { return run_and_free(); }
 
   void free() noexcept {
-    d1::small_object_pool* pool = pool_;
     const std::size_t bytes = bytes_;
     this->~JobTask();
-    r1::deallocate(*pool, this, bytes);
+    if (bytes <= detail::TaskMemory::kBlockSize)
+      detail::TaskMemory::free(this);
+    else
+      ::operator delete(this, std::align_val_t{alignof(JobTask)});
   }
 
  private:
-  d1::task* run_and_free(d1::execution_data& data) {
+  d1::task* run_and_free() {
     CompletionCounter& counter = static_cast<Job*>(storage())->run();
-    d1::small_object_pool* pool = pool_;
-    const std::size_t bytes = bytes_;
-    this->~JobTask();
-    r1::deallocate(*pool, this, bytes, data);
+    free();
     counter.done();  // last: the group may be destroyed as soon as this returns
     return nullptr;
   }
 
-  d1::small_object_pool* pool_;
   std::size_t bytes_;
   alignas(16) unsigned char job_storage_[16];
 };
@@ -102,6 +105,7 @@ static_assert(sizeof(d1::wait_context) == 2 * sizeof(std::uint64_t) &&
               alignof(d1::wait_context) == alignof(std::uint64_t));
 static_assert(sizeof(std::atomic<std::uint64_t>) == sizeof(std::uint64_t));
 static_assert(JobTask::storage_offset() % 16 == 0, "job storage must stay 16-byte aligned");
+static_assert(detail::TaskMemory::kBlockAlignment % alignof(JobTask) == 0);
 
 CompletionCounter::CompletionCounter() { new (storage_) d1::wait_context(0); }
 
@@ -136,10 +140,8 @@ void CompletionCounter::wait_in(Arena* arena, int /*round*/) noexcept {  // one 
 }
 
 void* allocate_job(std::size_t bytes) {
-  d1::small_object_pool* pool = nullptr;
   const std::size_t total = JobTask::block_size(bytes);
-  void* block = r1::allocate(pool, total);
-  return (new (block) JobTask(pool, total))->storage();
+  return (new (JobTask::allocate(total)) JobTask(total))->storage();
 }
 
 void free_job(void* storage) noexcept { JobTask::of(storage).free(); }

@@ -1,5 +1,5 @@
 // Context nodes that cross threads: created on one thread, cancelled, destroyed or kept alive on
-// others, with the creating threads gone. Nodes are recycled per thread (core/node_memory.hpp),
+// others, with the creating threads gone. Nodes are recycled per thread (core/block_memory.hpp),
 // so these tests check that a node outlives its creator's thread and that recycled nodes start
 // clean (no cause, no children, no callbacks carried over).
 
