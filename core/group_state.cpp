@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cascade/detail/group_runtime.hpp"
+#include "cascade/task_skipped.hpp"
 #include "core/context_access.hpp"
 #include "core/fault_injection.hpp"
 #include "core/limit_slots.hpp"
@@ -66,12 +67,41 @@ struct GroupState::Limit : LimitSlots<StdSync, Task> {
   using LimitSlots::LimitSlots;
 };
 
+struct GroupState::Extras {
+  std::unique_ptr<Limit> limit;           // null: no limit
+  std::unique_ptr<TaskLedger> ledger;     // null: no counts, no policy records; never replaced
+};
+
+namespace {
+
+bool needs_ledger(GroupPolicy policy, bool count_tasks) noexcept {
+  return count_tasks || (policy.kind() != GroupPolicy::Kind::fail_fast &&
+                         policy.kind() != GroupPolicy::Kind::supervise);
+}
+
+}  // namespace
+
 static_assert(sizeof(GroupState) <= 128, "a group's node must stay within 128 bytes");
 static_assert(sizeof(GroupState) <= NodeMemory::kBlockSize, "a group's node must fit a node block");
 
-GroupState::GroupState(ContextNode* parent, bool fail_fast, pool::Arena* arena)
-    : ContextNode(parent), fail_fast_(fail_fast), arena_(arena) {
+GroupState::GroupState(ContextNode* parent, GroupPolicy::Kind policy, pool::Arena* arena)
+    : ContextNode(parent), policy_(policy), arena_(arena) {
   if (arena_ != nullptr) pool::bind_group(*arena_);
+}
+
+void GroupState::keep_ledger(GroupPolicy policy) { extras().ledger = std::make_unique<TaskLedger>(policy); }
+
+GroupState::Limit* GroupState::limit() const noexcept {
+  return extras_ != nullptr ? extras_->limit.get() : nullptr;
+}
+
+TaskLedger* GroupState::ledger() const noexcept {
+  return extras_ != nullptr ? extras_->ledger.get() : nullptr;
+}
+
+GroupState::Extras& GroupState::extras() {
+  if (extras_ == nullptr) extras_ = std::make_unique<Extras>();
+  return *extras_;
 }
 
 void* GroupState::allocate_task(std::size_t callable_size) {
@@ -87,6 +117,8 @@ void GroupState::free_task(void* callable_storage) noexcept {
 
 GroupState::Task& GroupState::accept(TaskCallable& callable, bool blocking) noexcept {
   Task& task = *new (&Task::of(callable)) Task(*this, blocking);
+  if (extras_ != nullptr && extras_->ledger != nullptr) [[unlikely]]
+    extras_->ledger->count_submitted();
   counter_.add();
   if (!wait_outstanding_.load(std::memory_order_relaxed))
     wait_outstanding_.store(true, std::memory_order_relaxed);
@@ -97,7 +129,7 @@ GroupState::Task& GroupState::accept(TaskCallable& callable, bool blocking) noex
 // throws (strong guarantee: nothing was submitted).
 void GroupState::check_submittable(TaskCallable& callable, bool blocking) {
   try {
-    if (limit_ != nullptr && limit_->slots() == 0)
+    if (limit() != nullptr && limit()->slots() == 0)
       throw std::logic_error(std::string("cascade::Group::") + (blocking ? "go_blocking" : "go") +
                              ": the group's limit is 0, so the task could never run");
     if (blocking) pool::ensure_blocking_thread();
@@ -109,19 +141,19 @@ void GroupState::check_submittable(TaskCallable& callable, bool blocking) {
 }
 
 void GroupState::submit(TaskCallable& callable, bool blocking) {
-  if (limit_ != nullptr || blocking) [[unlikely]]
+  if (extras_ != nullptr || blocking) [[unlikely]]
     check_submittable(callable, blocking);
   Task& task = accept(callable, blocking);
-  if (limit_ != nullptr && !take_slot_or_queue(task)) return;
+  if (limit() != nullptr && !take_slot_or_queue(task)) return;
   task.submit_to_pool();
 }
 
-bool GroupState::take_slot_or_queue(Task& task) { return limit_->take_or_queue(task); }
+bool GroupState::take_slot_or_queue(Task& task) { return limit()->take_or_queue(task); }
 
-bool GroupState::try_reserve_slot() { return limit_ == nullptr || limit_->try_take(); }
+bool GroupState::try_reserve_slot() { return limit() == nullptr || limit()->try_take(); }
 
 void GroupState::unreserve_slot() noexcept {
-  if (limit_ != nullptr) release_slot();
+  if (limit() != nullptr) release_slot();
 }
 
 void GroupState::submit_reserved(TaskCallable& callable, bool blocking) {
@@ -136,7 +168,7 @@ void GroupState::submit_reserved(TaskCallable& callable, bool blocking) {
 // arena, where a task enqueued from outside waits for a thread at its outermost level, and there
 // may be none (docs/blocking.md). On the blocking pool, the task runs as a blocking task does.
 void GroupState::release_slot() noexcept {
-  Task* next = limit_->release();
+  Task* next = limit()->release();
   if (next == nullptr) return;
   if (pool::on_blocking_thread()) next->make_blocking();
   next->submit_to_pool();
@@ -146,7 +178,10 @@ void GroupState::set_limit(int limit) {
   if (!counter_.idle())
     throw std::logic_error(
         "cascade::Group::set_limit: tasks are still active; set the limit before go() or after wait()");
-  limit_ = limit < 0 ? nullptr : std::make_unique<Limit>(limit);
+  if (limit >= 0)
+    extras().limit = std::make_unique<Limit>(limit);
+  else if (extras_ != nullptr)
+    extras_->limit = nullptr;
 }
 
 // The task stays marked as running while its callable is destroyed too: the captures'
@@ -161,27 +196,82 @@ void GroupState::run(Task& task) noexcept {
   {
     const RunningTask running(*this);
     if (!cancelled.load(std::memory_order_acquire)) [[likely]] {
-      if (Error failure = invoke(callable)) [[unlikely]]
-        record_failure(std::move(failure));
+      if (extras_ != nullptr && extras_->ledger != nullptr) [[unlikely]]
+        extras_->ledger->count_started();
+      TaskRun ran = invoke(callable);
+      if (ran.failure || ran.handle != nullptr || extras_ != nullptr) [[unlikely]]
+        settle(std::move(ran));
     } else {
-      skipped_.store(true, std::memory_order_relaxed);
-      callable.destroy();
+      skip(callable);
     }
   }
-  if (limit_ != nullptr) release_slot();
+  if (limit() != nullptr) release_slot();
 }
 
-Error GroupState::invoke(TaskCallable& callable) noexcept {
+TaskRun GroupState::invoke(TaskCallable& callable) noexcept {
   try {
     return callable.invoke_and_destroy(ContextAccess::Borrowed(*this).get());
   } catch (...) {
-    return Error::from_exception(std::current_exception());
+    return {Error::from_exception(std::current_exception())};
+  }
+}
+
+// Records a task that ran, then settles its handle, if any: whoever waits on the handle sees the
+// group's records (the first failure, the policy's verdict, the counts) already made. A plain
+// failure of a group without ledger or handle is only recorded, unclassified.
+void GroupState::settle(TaskRun ran) noexcept {
+  TaskLedger* ledger = this->ledger();
+  const bool classified = ledger != nullptr || ran.handle != nullptr;
+  const TaskOutcome outcome = !ran.failure ? TaskOutcome::succeeded
+                              : classified ? classify(ran.failure)
+                                           : TaskOutcome::failed;
+  if (ledger != nullptr) obey(ledger->record(outcome, ran.failure, ran.handle));
+  if (ran.failure) record_failure(ran.failure);
+  if (ran.handle != nullptr) {
+    ran.handle->settle(outcome, std::move(ran.failure));
+    ran.handle->release();
+  }
+}
+
+// A task that finds the context cancelled when it is due to start: its callable is destroyed
+// unrun, and its handle, if any, holds a TaskSkipped with the context's cause.
+void GroupState::skip(TaskCallable& callable) noexcept {
+  skipped_.store(true, std::memory_order_relaxed);
+  TaskStateBase* handle = callable.release_handle();
+  callable.destroy();
+  if (TaskLedger* ledger = this->ledger()) ledger->record_skip();
+  if (handle != nullptr) {
+    handle->settle(TaskOutcome::skipped, Error::make(TaskSkipped(cause())));
+    handle->release();
+  }
+}
+
+// A failure is only a consequence of cancellation when the context was cancelled by the time the
+// task finished and the failure is a Cancelled (such as err()) or the context's cause itself.
+TaskOutcome GroupState::classify(const Error& failure) const {
+  if (!cancelled.load(std::memory_order_acquire)) return TaskOutcome::failed;
+  return failure == cause() || failure.is<Cancelled>() ? TaskOutcome::cancelled : TaskOutcome::failed;
+}
+
+// Cancels the context when the ledger says the policy is decided: first_success and quorum stop
+// the rest once enough tasks succeeded, or once too many failed.
+void GroupState::obey(TaskLedger::Verdict verdict) noexcept {
+  switch (verdict) {
+    case TaskLedger::Verdict::none: return;
+    case TaskLedger::Verdict::enough_successes:
+      cancel(policy_ == GroupPolicy::Kind::first_success ? LibraryCause::first_success
+                                                        : LibraryCause::quorum_reached,
+             CancelKind::cancelled);
+      return;
+    case TaskLedger::Verdict::successes_impossible:
+      cancel(LibraryCause::successes_impossible, CancelKind::cancelled);
+      return;
   }
 }
 
 void GroupState::record_failure(Error failure) noexcept {
   if (!failure_flag_.record([&]() noexcept { first_failure_ = failure; })) return;
-  if (fail_fast_) cancel(std::move(failure), CancelKind::cancelled);
+  if (policy_ == GroupPolicy::Kind::fail_fast) cancel(std::move(failure), CancelKind::cancelled);
 }
 
 Error GroupState::wait() {
@@ -192,15 +282,44 @@ Error GroupState::wait() {
   // Cleared before waiting: a go() racing with this wait() then sets it again, so the destructor
   // does not take that task for one this wait() covered.
   wait_outstanding_.store(false, std::memory_order_relaxed);
+  if (TaskLedger* ledger = this->ledger()) [[unlikely]]
+    obey(ledger->start_judging());
   wait_for_tasks();
-  if (fail_fast_) cancel(LibraryCause::group_finished, CancelKind::cancelled);
+  if (policy_ == GroupPolicy::Kind::fail_fast) cancel(LibraryCause::group_finished, CancelKind::cancelled);
   return result();
 }
 
+// fail_fast and supervise: the first failure, else the skip's cause, else success. The other
+// policies: the ledger's verdict.
 Error GroupState::result() const {
-  if (failure_flag_.recorded()) return first_failure_;
-  if (skipped_.load(std::memory_order_relaxed)) return cause();
+  if (policy_ != GroupPolicy::Kind::fail_fast && policy_ != GroupPolicy::Kind::supervise) [[unlikely]]
+    return ledger_result();
+  if (failure_flag_.recorded()) [[unlikely]]
+    return first_failure_;
+  if (skipped_.load(std::memory_order_relaxed)) [[unlikely]]
+    return cause();
   return Error();
+}
+
+Error GroupState::ledger_result() const {
+  return ledger()->result(skipped_.load(std::memory_order_relaxed) ? cause() : Error());
+}
+
+GroupStats GroupState::stats() const {
+  if (ledger() == nullptr)
+    throw std::logic_error(
+        "cascade::Group::stats: this group does not count its tasks; construct it with "
+        "GroupOptions{.count_tasks = true} (collect_all, first_success and quorum groups always "
+        "count)");
+  return ledger()->stats();
+}
+
+TaskStateBase& GroupState::first_result(const std::type_info& result_type) const {
+  if (ledger() == nullptr)
+    throw std::logic_error(std::string("cascade::Group::first_result: the group's policy is ") +
+                           policy_name(policy_) +
+                           "; only first_success and quorum groups have a first result");
+  return ledger()->first_result(result_type);
 }
 
 void GroupState::end() noexcept {
@@ -237,9 +356,33 @@ void GroupState::destroyed_by_own_task() noexcept {
 
 // The entry points Group's inline code calls (cascade/detail/group_runtime.hpp).
 
+namespace {
+
+GroupState* construct_group_state(const Context* parent, Pool* pool, GroupPolicy::Kind policy) {
+  return new GroupState(parent != nullptr ? &ContextAccess::node(*parent) : nullptr, policy,
+                        pool != nullptr ? &PoolAccess::arena(*pool) : nullptr);
+}
+
+}  // namespace
+
 GroupState* new_group_state(const Context* parent, Pool* pool) {
-  auto* group = new GroupState(parent != nullptr ? &ContextAccess::node(*parent) : nullptr, parent != nullptr,
-                               pool != nullptr ? &PoolAccess::arena(*pool) : nullptr);
+  auto* group = construct_group_state(
+      parent, pool, parent != nullptr ? GroupPolicy::Kind::fail_fast : GroupPolicy::Kind::supervise);
+  group->join_tree();
+  return group;
+}
+
+GroupState* new_group_state(const Context* parent, Pool* pool, const GroupOptions& options) {
+  const GroupPolicy policy = options.policy.value_or(parent != nullptr ? GroupPolicy::fail_fast()
+                                                                       : GroupPolicy::supervise());
+  auto* group = construct_group_state(parent, pool, policy.kind());
+  try {
+    if (needs_ledger(policy, options.count_tasks)) group->keep_ledger(policy);
+  } catch (...) {
+    group->end();  // unbinds the pool
+    ContextNode::destroy(group);
+    throw;
+  }
   group->join_tree();
   return group;
 }
@@ -258,5 +401,9 @@ void submit_reserved(GroupState& group, TaskCallable& task, bool blocking) {
 void set_limit(GroupState& group, int limit) { group.set_limit(limit); }
 void cancel(GroupState& group, Error cause) { group.cancel(std::move(cause), CancelKind::cancelled); }
 Error wait(GroupState& group) { return group.wait(); }
+GroupStats stats(const GroupState& group) { return group.stats(); }
+TaskStateBase& first_result(const GroupState& group, const std::type_info& result_type) {
+  return group.first_result(result_type);
+}
 
 }  // namespace cascade::detail

@@ -4,11 +4,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <typeinfo>
 
 #include "cascade/detail/task_callable.hpp"
 #include "cascade/error.hpp"
+#include "cascade/group_options.hpp"
+#include "cascade/group_stats.hpp"
+#include "cascade/task_outcome.hpp"
 #include "core/context_node.hpp"
 #include "core/first_failure.hpp"
+#include "core/task_ledger.hpp"
 #include "pool/task_backend.hpp"
 
 namespace cascade::detail {
@@ -21,12 +26,18 @@ namespace cascade::detail {
 // wait in the group's queue for a slot; it is handed to the pool; when the pool runs it, it is
 // skipped if the context is cancelled by then, else its callable runs and a failure is recorded.
 // The first failure (by completion) is kept; in a fail-fast group (Group(parent)) it also cancels
-// the context, with itself as the cause.
+// the context, with itself as the cause. Whatever a group needs beyond that (a limit, a ledger of
+// counts and failures for the other policies and for stats) lives in a separate Extras object,
+// allocated only for the groups that need it: a plain group checks one null pointer per task.
 class GroupState final : public ContextNode {
  public:
   // `arena`: the pool the group is bound to (counted as bound until end()), or null. Throws
   // std::bad_alloc (the completion counter may allocate).
-  GroupState(ContextNode* parent, bool fail_fast, pool::Arena* arena);
+  GroupState(ContextNode* parent, GroupPolicy::Kind policy, pool::Arena* arena);
+  // Keeps a ledger of counts and failures, for stats() and the policies that collect failures or
+  // count successes. Call once, right after construction, before join_tree(). Throws
+  // std::bad_alloc.
+  void keep_ledger(GroupPolicy policy);
 
   // Accepts a task for TBB's pool, or (blocking) for the blocking pool.
   void submit(TaskCallable& callable, bool blocking);
@@ -36,6 +47,8 @@ class GroupState final : public ContextNode {
   void set_limit(int limit);
   Error wait();
   void end() noexcept;
+  GroupStats stats() const;
+  TaskStateBase& first_result(const std::type_info& result_type) const;
 
   // Task storage: a Task record followed by the callable.
   static void* allocate_task(std::size_t callable_size);
@@ -44,20 +57,31 @@ class GroupState final : public ContextNode {
  private:
   class Task;
   struct Limit;
+  struct Extras;
 
   void check_submittable(TaskCallable& callable, bool blocking);
   Task& accept(TaskCallable& callable, bool blocking) noexcept;
   bool take_slot_or_queue(Task& task);
   void release_slot() noexcept;
+  Limit* limit() const noexcept;
+  TaskLedger* ledger() const noexcept;
+  Extras& extras();
   void run(Task& task) noexcept;
-  Error invoke(TaskCallable& callable) noexcept;
+  TaskRun invoke(TaskCallable& callable) noexcept;
+  void settle(TaskRun run) noexcept;
+  void skip(TaskCallable& callable) noexcept;
+  TaskOutcome classify(const Error& failure) const;
+  void obey(TaskLedger::Verdict verdict) noexcept;
   void record_failure(Error failure) noexcept;
   Error result() const;
+  // result() of the policies that keep a ledger. Out of line: the plain policies' wait() inlines
+  // result().
+  [[gnu::noinline]] Error ledger_result() const;
   void wait_for_tasks() noexcept;
   [[noreturn]] static void destroyed_by_own_task() noexcept;
 
   // The one-byte fields come first: they fill the node's tail padding (128 bytes in all).
-  const bool fail_fast_;
+  const GroupPolicy::Kind policy_;
   FirstFailureFlag<StdSync> failure_flag_;
   std::atomic<bool> skipped_{false};
   // True until a wait() completes, and again after each submission: ~Group uses it to tell a
@@ -65,7 +89,9 @@ class GroupState final : public ContextNode {
   std::atomic<bool> wait_outstanding_{true};
   pool::CompletionCounter counter_;
   Error first_failure_;  // written once, by the record() that claimed failure_flag_
-  std::unique_ptr<Limit> limit_;  // null: no limit; replaced only while no task is active
+  // Null: no limit, no ledger. Created at construction for a ledger, or by set_limit(); its limit
+  // is replaced only while no task is active.
+  std::unique_ptr<Extras> extras_;
   pool::Arena* const arena_;  // null: tasks run in the arena of the thread that submits them
 };
 

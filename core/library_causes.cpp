@@ -8,18 +8,21 @@
 namespace cascade::detail {
 namespace {
 
-std::array<Error, 5> make_library_errors() {
+std::array<Error, 8> make_library_errors() {
   return {Error(),
           Error::make(Cancelled()),
           Error::make(DeadlineExceeded()),
           Error::make(Cancelled("group finished: wait() returned")),
-          Error::make(Cancelled("group destroyed before wait()"))};
+          Error::make(Cancelled("group destroyed before wait()")),
+          Error::make(Cancelled("first_success: another task succeeded")),
+          Error::make(Cancelled("quorum reached: enough tasks succeeded")),
+          Error::make(Cancelled("too many tasks failed for the group's policy to succeed"))};
 }
 
 }  // namespace
 
 const Error& library_error(LibraryCause cause) noexcept {
-  static const std::array<Error, 5> errors = make_library_errors();
+  static const std::array<Error, 8> errors = make_library_errors();
   return errors[static_cast<std::size_t>(cause)];
 }
 

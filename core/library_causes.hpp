@@ -15,6 +15,10 @@ enum class LibraryCause : std::uint8_t {
   deadline_exceeded, // DeadlineExceeded: "context deadline exceeded"
   group_finished,    // Cancelled: "context cancelled: group finished: wait() returned"
   group_destroyed,   // Cancelled: "context cancelled: group destroyed before wait()"
+  first_success,     // Cancelled: "context cancelled: first_success: another task succeeded"
+  quorum_reached,    // Cancelled: "context cancelled: quorum reached: enough tasks succeeded"
+  // Cancelled: "context cancelled: too many tasks failed for the group's policy to succeed"
+  successes_impossible,
 };
 
 // The Error of `cause`. Precondition: cause != LibraryCause::none. Thread-safe.

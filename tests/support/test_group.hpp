@@ -27,6 +27,19 @@ class TestGroup {
       group_.emplace(parent);
   }
 
+  explicit TestGroup(const GroupOptions& options) {
+    if (Pool* pool = harness_pool())
+      group_.emplace(*pool, options);
+    else
+      group_.emplace(options);
+  }
+  TestGroup(const Context& parent, const GroupOptions& options) {
+    if (Pool* pool = harness_pool())
+      group_.emplace(parent, *pool, options);
+    else
+      group_.emplace(parent, options);
+  }
+
   template <class F>
   void go(F&& f) {
     group_->go(std::forward<F>(f));
@@ -42,6 +55,15 @@ class TestGroup {
   template <class F>
   bool try_go_blocking(F&& f) {
     return group_->try_go_blocking(std::forward<F>(f));
+  }
+  template <class F>
+  auto spawn(F&& f) {
+    return group_->spawn(std::forward<F>(f));
+  }
+  GroupStats stats() const { return group_->stats(); }
+  template <class R>
+  Task<R> first_result() const {
+    return group_->template first_result<R>();
   }
   void set_limit(int n) { group_->set_limit(n); }
   void cancel() { group_->cancel(); }

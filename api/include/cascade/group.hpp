@@ -1,10 +1,15 @@
 #pragma once
 
+#include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 #include "cascade/context.hpp"
 #include "cascade/detail/group_runtime.hpp"
 #include "cascade/error.hpp"
+#include "cascade/group_options.hpp"
+#include "cascade/group_stats.hpp"
+#include "cascade/task.hpp"
 
 namespace cascade {
 
@@ -18,6 +23,8 @@ namespace cascade {
 //   success.
 // - Tasks not yet started when the context is cancelled are skipped; running tasks are never
 //   interrupted, they observe context().cancelled().
+// - A policy chosen at construction (GroupOptions, docs/policies.md) replaces "the first failure"
+//   above by its own rule; Group() is supervise and Group(parent) fail_fast.
 // Not copyable, not movable. go(), try_go(), the _blocking forms, cancel() and wait() may be
 // called from any thread
 // and from inside the group's own tasks (except wait(), which would wait for itself); set_limit
@@ -31,14 +38,29 @@ class Group {
   // Like errgroup.WithContext: context() is a child of `parent`, cancelled by the first failure
   // (with that failure as cause), by the parent, by cancel(), and by wait() once all tasks are
   // done (with a Cancelled cause saying the group finished).
-  explicit Group(const Context& parent) : Group(detail::new_group_state(&parent, nullptr)) {}
+  explicit Group(const Context& parent)
+      : Group(detail::new_group_state(&parent, nullptr)) {}
 
   // The same two, bound to `pool` (cascade/pool.hpp): every task runs in the pool, wherever go()
   // is called from, and wait() enters the pool from a thread outside it. Without a pool, tasks
   // run in the arena of the thread that calls go(), as with a plain tbb::task_group. The pool
   // must outlive the group. go_blocking tasks still run on the blocking pool.
   explicit Group(Pool& pool) : Group(detail::new_group_state(nullptr, &pool)) {}
-  Group(const Context& parent, Pool& pool) : Group(detail::new_group_state(&parent, &pool)) {}
+  Group(const Context& parent, Pool& pool)
+      : Group(detail::new_group_state(&parent, &pool)) {}
+
+  // The four above with `options` (cascade/group_options.hpp): its policy replaces the default
+  // one (fail_fast with a parent, supervise without); with count_tasks, stats() counts. A policy
+  // that is not fail_fast never cancels the context in wait(): only cancel(), the parent, the
+  // destructor and the policy's own rule do.
+  explicit Group(const GroupOptions& options)
+      : Group(detail::new_group_state(nullptr, nullptr, options)) {}
+  Group(const Context& parent, const GroupOptions& options)
+      : Group(detail::new_group_state(&parent, nullptr, options)) {}
+  Group(Pool& pool, const GroupOptions& options)
+      : Group(detail::new_group_state(nullptr, &pool, options)) {}
+  Group(const Context& parent, Pool& pool, const GroupOptions& options)
+      : Group(detail::new_group_state(&parent, &pool, options)) {}
 
   Group(const Group&) = delete;
   Group& operator=(const Group&) = delete;
@@ -59,6 +81,25 @@ class Group {
   template <class F>
   void go(F&& f) {
     detail::submit(*state_, detail::make_task(std::forward<F>(f)));
+  }
+
+  // Like go(), for a callable that returns a value: the same forms (taking const Context& or not),
+  // returning R by value, R any movable type (std::unique_ptr works). Returns the task's handle
+  // (cascade/task.hpp), which holds the value once the task succeeded, or its failure. A
+  // callable returning void, Error or std::error_code gives a Task<void>, with go()'s failure
+  // rules. The task is a go() task in every other respect: counted by wait(), skipped once the
+  // context is cancelled (its handle then holds a TaskSkipped), subject to the limit and the
+  // policy. Throws what go() throws (then nothing was submitted).
+  template <class F>
+  auto spawn(F&& f) {
+    using Callable = std::decay_t<F>;
+    static_assert(std::is_invocable_v<Callable&, const Context&> || std::is_invocable_v<Callable&>,
+                  "cascade: a task must be callable as f() or f(const cascade::Context&)");
+    using R = detail::SpawnResult<Callable>;
+    static_assert(!std::is_reference_v<R>, "cascade::Group::spawn: the task must return by value");
+    Task<R> handle(new detail::TaskState<R>());
+    detail::submit(*state_, detail::make_spawn_task<R>(std::forward<F>(f), *handle_state(handle)));
+    return handle;
   }
 
   // Like go(), for work that blocks (I/O, a server loop, waiting for an event): f runs on a
@@ -102,6 +143,24 @@ class Group {
   // Memory: everything the tasks did happens-before wait() returns.
   Error wait() { return detail::wait(*state_); }
 
+  // A snapshot of the task counts (cascade/group_stats.hpp). Kept only by groups that count:
+  // GroupOptions::count_tasks, or a collect_all, first_success or quorum policy; on any other
+  // group this throws std::logic_error (counting costs atomic increments on every task, which a
+  // plain Group does not pay). After wait() returned, the counts are exact for every task
+  // submitted before it. While tasks run, each count is read on its own (not all at one instant),
+  // in the reverse order of a task's increments, so that the snapshot is never ahead of itself:
+  // submitted >= running + finished + skipped. Thread-safe.
+  GroupStats stats() const { return detail::stats(*state_); }
+
+  // The handle of the first spawn() task to succeed in a first_success or quorum group (the
+  // winner of first_success). Throws std::logic_error when the policy is another one, when no task
+  // has succeeded yet, when the first success was a go() task (it has no value), or when the
+  // winner's value is not an R. Thread-safe; after wait() returned, the answer no longer changes.
+  template <class R>
+  Task<R> first_result() const {
+    return Task<R>(static_cast<detail::TaskState<R>*>(&detail::first_result(*state_, typeid(R))));
+  }
+
  private:
   template <class F>
   bool try_submit(F&& f, bool blocking) {
@@ -113,6 +172,11 @@ class Group {
       throw;
     }
     return true;
+  }
+
+  template <class R>
+  static detail::TaskState<R>* handle_state(const Task<R>& handle) noexcept {
+    return static_cast<detail::TaskState<R>*>(handle.state_);
   }
 
   explicit Group(detail::GroupState* state) noexcept

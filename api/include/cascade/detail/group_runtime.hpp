@@ -1,10 +1,14 @@
 #pragma once
 
 #include <cstddef>
+#include <typeinfo>
 
 #include "cascade/context.hpp"
 #include "cascade/detail/task_callable.hpp"
+#include "cascade/detail/task_state.hpp"
 #include "cascade/error.hpp"
+#include "cascade/group_options.hpp"
+#include "cascade/group_stats.hpp"
 #include "cascade/pool.hpp"
 
 namespace cascade::detail {
@@ -14,6 +18,7 @@ class GroupState;
 // The library entry points behind Group's templates (core/group_state.cpp).
 // Null parent: a zero-value Group; null pool: tasks run in the submitting thread's arena.
 GroupState* new_group_state(const Context* parent, Pool* pool);
+GroupState* new_group_state(const Context* parent, Pool* pool, const GroupOptions& options);
 Context adopt_group_context(GroupState& group) noexcept;  // takes the reference new_group_state returned
 void end_group(GroupState& group) noexcept;          // the destructor's work
 
@@ -35,20 +40,36 @@ void submit_reserved(GroupState& group, TaskCallable& task, bool blocking);
 void set_limit(GroupState& group, int limit);
 void cancel(GroupState& group, Error cause);
 Error wait(GroupState& group);
+GroupStats stats(const GroupState& group);
+// The winner's state with one more reference; throws std::logic_error (see Group::first_result).
+TaskStateBase& first_result(const GroupState& group, const std::type_info& result_type);
 
-// Builds a task's callable in task storage. Strong guarantee: on any exception nothing is left.
-template <class F>
-TaskCallable& make_task(F&& f) {
-  reject_empty_callable(f);
-  using Closure = TaskClosure<std::decay_t<F>>;
+// Builds `Closure` in task storage from `arguments`. Strong guarantee: on any exception nothing
+// is left.
+template <class Closure, class... Arguments>
+TaskCallable& construct_task(Arguments&&... arguments) {
   static_assert(alignof(Closure) <= kTaskAlignment, "cascade: over-aligned callables are not supported");
   void* storage = allocate_task(sizeof(Closure));
   try {
-    return *new (storage) Closure(std::forward<F>(f));
+    return *new (storage) Closure(std::forward<Arguments>(arguments)...);
   } catch (...) {
     free_task(storage);
     throw;
   }
+}
+
+// A go() task's callable.
+template <class F>
+TaskCallable& make_task(F&& f) {
+  reject_empty_callable(f, "go");
+  return construct_task<TaskClosure<std::decay_t<F>>>(std::forward<F>(f));
+}
+
+// A spawn() task's callable, sharing `state` with the task's handle.
+template <class R, class F>
+TaskCallable& make_spawn_task(F&& f, TaskState<R>& state) {
+  reject_empty_callable(f, "spawn");
+  return construct_task<SpawnClosure<std::decay_t<F>, R>>(std::forward<F>(f), state);
 }
 
 }  // namespace cascade::detail

@@ -3,24 +3,38 @@
 #include <concepts>
 #include <functional>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <type_traits>
 #include <utility>
 
 #include "cascade/context.hpp"
+#include "cascade/detail/task_state.hpp"
 #include "cascade/error.hpp"
 
 namespace cascade::detail {
 
+// What running a task produced: its failure (empty: success) and, for a spawn() task, its
+// handle's shared state, whose reference passes to the caller (who settles it).
+struct TaskRun {
+  Error failure;
+  TaskStateBase* handle = nullptr;
+};
+
 // A task's callable, type-erased, constructed in storage owned by the task scheduler.
 class TaskCallable {
  public:
-  // Runs the callable once, turns its result into an Error, and ends the callable's lifetime
-  // (its captures are destroyed), also when it throws: exceptions propagate after that. One
-  // indirect call per task. The storage is freed elsewhere.
-  virtual Error invoke_and_destroy(const Context& context) = 0;
-  // Ends the callable's lifetime without running it (a skipped task).
+  // Runs the callable once, turns its result into a TaskRun, and ends the callable's lifetime
+  // (its captures are destroyed), also when it throws: exceptions propagate after that (a spawn()
+  // task catches them itself, so that its handle is always returned). One indirect call per task.
+  // The storage is freed elsewhere.
+  virtual TaskRun invoke_and_destroy(const Context& context) = 0;
+  // Ends the callable's lifetime without running it; a spawn() task's handle reference, unless
+  // taken by release_handle(), is dropped.
   virtual void destroy() noexcept = 0;
+  // A spawn() task's handle state, whose reference passes to the caller (null for go() tasks);
+  // called before destroy() on a skipped task.
+  virtual TaskStateBase* release_handle() noexcept = 0;
 
  protected:
   TaskCallable() = default;
@@ -58,28 +72,78 @@ Error invoke_task(F& f, const Context& context) {
   }
 }
 
+// The type of the value a spawn() task's handle holds: the callable's return type, or void for
+// the forms go() accepts (void, Error, std::error_code), whose Error is the task's failure.
+template <class F>
+using TaskReturn = std::conditional_t<std::is_invocable_v<F&, const Context&>,
+                                      std::invoke_result<F&, const Context&>, std::invoke_result<F&>>;
+template <class F>
+using SpawnResult = std::conditional_t<TaskResult<typename TaskReturn<F>::type>, void,
+                                       typename TaskReturn<F>::type>;
+
 template <class F>
 class TaskClosure final : public TaskCallable {
  public:
   template <class G>
   explicit TaskClosure(G&& f) : function_(std::forward<G>(f)) {}
-  Error invoke_and_destroy(const Context& context) override {
+  TaskRun invoke_and_destroy(const Context& context) override {
     struct DestroyOnExit {
       TaskClosure* closure;
       ~DestroyOnExit() { closure->destroy(); }
     } destroy_on_exit{this};
-    return invoke_task(function_, context);
+    return {invoke_task(function_, context)};
   }
   void destroy() noexcept override { this->~TaskClosure(); }
+  TaskStateBase* release_handle() noexcept override { return nullptr; }
 
  private:
   F function_;  // not const: mutable lambdas work
 };
 
+// A spawn() task: stores the callable's value in the handle's state (not yet settled), and hands
+// the state back with the failure, so that the group records the task before it settles it.
+template <class F, class R>
+class SpawnClosure final : public TaskCallable {
+ public:
+  template <class G>
+  SpawnClosure(G&& f, TaskState<R>& state) : function_(std::forward<G>(f)), state_(&state) {
+    state.retain();
+  }
+  TaskRun invoke_and_destroy(const Context& context) override {
+    Error failure = run(context);
+    TaskStateBase* state = release_handle();
+    destroy();
+    return {std::move(failure), state};
+  }
+  void destroy() noexcept override {
+    if (state_ != nullptr) state_->release();
+    this->~SpawnClosure();
+  }
+  TaskStateBase* release_handle() noexcept override { return std::exchange(state_, nullptr); }
+
+ private:
+  Error run(const Context& context) noexcept {
+    try {
+      if constexpr (std::is_void_v<R>) {
+        return invoke_task(function_, context);
+      } else {
+        static_cast<TaskState<R>*>(state_)->value.emplace(call_task(function_, context));
+        return Error();
+      }
+    } catch (...) {
+      return Error::from_exception(std::current_exception());
+    }
+  }
+
+  F function_;
+  TaskStateBase* state_;  // one reference, until handed back
+};
+
 // Throws std::invalid_argument for a callable that holds nothing: a null function pointer, or a
 // wrapper such as std::function whose explicit operator bool says it is empty.
+// `operation` names the call in the message ("go", "spawn").
 template <class F>
-void reject_empty_callable(const F& f) {
+void reject_empty_callable(const F& f, const char* operation) {
   using D = std::decay_t<F>;
   bool empty = false;
   if constexpr (std::is_pointer_v<D> || std::is_member_pointer_v<D>) {
@@ -87,7 +151,9 @@ void reject_empty_callable(const F& f) {
   } else if constexpr (std::is_constructible_v<bool, const D&> && !std::is_convertible_v<const D&, bool>) {
     empty = !static_cast<bool>(f);
   }
-  if (empty) throw std::invalid_argument("cascade::Group::go: the callable is empty (null function)");
+  if (empty)
+    throw std::invalid_argument(std::string("cascade::Group::") + operation +
+                                ": the callable is empty (null function)");
 }
 
 }  // namespace cascade::detail

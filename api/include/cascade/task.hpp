@@ -1,0 +1,75 @@
+#pragma once
+
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "cascade/detail/task_state.hpp"
+#include "cascade/error.hpp"
+#include "cascade/task_outcome.hpp"
+
+namespace cascade {
+
+class Group;
+
+// Task<R> is the handle Group::spawn() returns: the task's value of type R once it succeeded, or
+// its failure. A cheap handle: copies share one state (a reference count), and the state lives
+// while any handle does, also after the group is gone. R may be move-only (get() returns a
+// reference to the one stored value, which the caller may move from). Task<void> is the handle of
+// a task whose callable returns void, Error or std::error_code.
+// Thread-safety: all members may be called from any thread, concurrently. Memory: once ready()
+// returned true (or wait() returned), everything the task did is visible to the caller.
+template <class R>
+class Task {
+ public:
+  Task(const Task& other) noexcept : state_(other.state_) { state_->retain(); }
+  Task(Task&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  Task& operator=(Task other) noexcept {
+    std::swap(state_, other.state_);
+    return *this;
+  }
+  ~Task() {
+    if (state_ != nullptr) state_->release();
+  }
+
+  // True once the task has an outcome: it finished (succeeded, failed, cancelled) or was skipped.
+  // A moved-from handle must not be used, except to be assigned or destroyed.
+  bool ready() const noexcept { return state_->ready(); }
+
+  // Returns once ready() is true. Inside a TBB task (a go() or spawn() task, of any group) the
+  // calling task is suspended, as with Context::wait(), so its worker runs other tasks, the awaited
+  // one included: waiting for a sibling task from inside a task does not deadlock. On any other
+  // thread the thread blocks, so the task must be able to run without its help (worker threads, a
+  // Pool, or a blocking task); Group::wait() always can, and afterwards every handle is ready.
+  // Throws std::system_error when the task cannot be suspended (Context::wait's limit).
+  void wait() const { state_->wait(); }
+
+  // TaskOutcome::pending until ready(), then how the task ended.
+  TaskOutcome outcome() const noexcept { return state_->outcome(); }
+
+  // The task's failure: the Error it produced (failed, or cancelled), a TaskSkipped (skipped);
+  // success while pending or once succeeded.
+  Error error() const { return state_->failure(); }
+
+  // The value (a reference to the one stored R; void for Task<void>). Throws the task's failure
+  // (its own exception object; a TaskSkipped, a Cancelled, for a skipped task). Does not wait: on
+  // a task that is not ready() it throws std::logic_error; call wait() (or the group's wait())
+  // first.
+  std::add_lvalue_reference_t<R> get() const {
+    if (!state_->ready())
+      throw std::logic_error(
+          "cascade::Task::get: the task has not finished; call wait() on the handle, or the "
+          "group's wait(), first");
+    state_->failure().throw_if_error();
+    if constexpr (!std::is_void_v<R>) return *static_cast<detail::TaskState<R>*>(state_)->value;
+  }
+
+ private:
+  friend class Group;
+  // Takes over one reference to `state`.
+  explicit Task(detail::TaskState<R>* state) noexcept : state_(state) {}
+
+  detail::TaskStateBase* state_;
+};
+
+}  // namespace cascade

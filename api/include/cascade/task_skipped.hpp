@@ -1,0 +1,22 @@
+#pragma once
+
+#include "cascade/cancelled.hpp"
+#include "cascade/error.hpp"
+
+namespace cascade {
+
+// TaskSkipped is the failure of a spawn() task that never ran because its group's context was
+// cancelled first: Task::get() throws it and Task::error() holds it. It is a Cancelled, so code
+// that handles cancellation handles it; cause() is the context's cause at the time (a sibling's
+// failure, the parent's cause, "group finished", ...). what() is "context cancelled: task
+// skipped: <the cause's message>". Copies share the cause; thread-safe to read.
+class TaskSkipped : public Cancelled {
+ public:
+  explicit TaskSkipped(Error cause);
+  const Error& cause() const noexcept { return cause_; }
+
+ private:
+  Error cause_;
+};
+
+}  // namespace cascade
