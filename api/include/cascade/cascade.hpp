@@ -20,3 +20,4 @@
 #include "cascade/task.hpp"
 #include "cascade/task_outcome.hpp"
 #include "cascade/task_skipped.hpp"
+#include "cascade/version.hpp"
