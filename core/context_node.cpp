@@ -6,6 +6,7 @@
 #include "core/callback_runner.hpp"
 #include "core/deadline_timer.hpp"
 #include "core/fault_injection.hpp"
+#include "core/trace.hpp"
 #include "core/block_memory.hpp"
 
 namespace cascade::detail {
@@ -118,6 +119,8 @@ void ContextNode::link_into_parent() {
     library_cause_ = parent_->library_cause_;
     kind_ = parent_->kind_;
     cancelled.store(true, std::memory_order_release);
+    if (Trace::on()) [[unlikely]]
+      Trace::cancel(this, Trace::now(), cause(), /*cascaded=*/true);
     return;
   }
   next_sibling_ = parent_->first_child_;
@@ -165,7 +168,7 @@ bool ContextNode::cancel_with(const Error& owned, LibraryCause library, CancelKi
     lock_.unlock();  // whoever marked it held this lock until its subtree was marked
     return false;
   }
-  mark_cancelled(owned, library, kind, pending);
+  mark_cancelled(owned, library, kind, pending, /*cascaded=*/false);
   if (first_child_ != nullptr)
     cancel_descendants_and_unlock(pending);
   else
@@ -177,7 +180,8 @@ bool ContextNode::cancel_with(const Error& owned, LibraryCause library, CancelKi
 }
 
 void ContextNode::mark_cancelled(const Error& owned, LibraryCause library, CancelKind kind,
-                                 PendingCallbacks& pending) noexcept {
+                                 PendingCallbacks& pending, bool cascaded) noexcept {
+  const std::uint64_t traced_at = Trace::on() ? Trace::now() : 0;  // before the cancel is seen
   if (library == LibraryCause::none) owned_cause_ = owned;
   library_cause_ = library;
   kind_ = kind;
@@ -189,6 +193,12 @@ void ContextNode::mark_cancelled(const Error& owned, LibraryCause library, Cance
   pending.splice(first_callback_, last);
   first_callback_ = nullptr;
   cancelled.store(true, std::memory_order_release);
+  if (traced_at != 0) [[unlikely]]
+    trace_cancel(traced_at, cascaded);
+}
+
+void ContextNode::trace_cancel(std::uint64_t when, bool cascaded) const noexcept {
+  Trace::cancel(this, when, cause(), cascaded);
 }
 
 // Depth-first over the subtree, with the locked nodes kept as an intrusive stack (through the
@@ -214,7 +224,7 @@ void ContextNode::cancel_descendants_and_unlock(PendingCallbacks& pending) noexc
       child->lock_.unlock();  // its own cancel marked its subtree while holding this lock
       continue;
     }
-    child->mark_cancelled(owned_cause_, library_cause_, kind_, pending);
+    child->mark_cancelled(owned_cause_, library_cause_, kind_, pending, /*cascaded=*/true);
     child->previous_sibling_ = top;
     top = child;
   }

@@ -12,6 +12,7 @@
 #include "core/callback_runner.hpp"
 #include "core/library_causes.hpp"
 #include "core/spin_lock.hpp"
+#include "core/trace.hpp"
 
 namespace cascade::detail {
 
@@ -77,6 +78,8 @@ class ContextNode : public ContextState {
   // DeadlineExceeded when the deadline has already passed. Throws std::system_error if the timer
   // thread cannot start.
   void join_tree() {
+    if (Trace::on()) [[unlikely]]
+      Trace::context(this, parent_);
     link_into_parent();
     if (owns_deadline_) arm_deadline();
   }
@@ -110,8 +113,12 @@ class ContextNode : public ContextState {
   void link_into_parent();
   void arm_deadline();
   bool cancel_with(const Error& owned, LibraryCause library, CancelKind kind) noexcept;
-  void mark_cancelled(const Error& owned, LibraryCause library, CancelKind kind,
-                      PendingCallbacks& pending) noexcept;
+  // `cascaded`: the cancel comes down from an ancestor (for the trace). Always inlined: a group's
+  // wait() cancels its node, once per nested group.
+  [[gnu::always_inline]] inline void mark_cancelled(const Error& owned, LibraryCause library, CancelKind kind,
+                      PendingCallbacks& pending, bool cascaded) noexcept;
+  // Records this node's cancel at `when` in the trace. Out of line: mark_cancelled() stays small.
+  [[gnu::noinline]] void trace_cancel(std::uint64_t when, bool cascaded) const noexcept;
   void cancel_descendants_and_unlock(PendingCallbacks& pending) noexcept;
   ContextNode* take_first_child() noexcept;
   void unlink_child(ContextNode& child) noexcept;

@@ -187,7 +187,21 @@ void GroupState::set_limit(int limit) {
 // The task stays marked as running while its callable is destroyed too: the captures'
 // destructors are the task's code, and may wait for (or destroy) the group.
 void GroupState::run(Task& task) noexcept {
+  if (Trace::on()) [[unlikely]] {
+    run_traced(task);
+    return;
+  }
+  execute(task);
+}
+
+void GroupState::run_traced(Task& task) noexcept {
+  const std::uint64_t start = Trace::now();
+  Trace::task(this, this, start, execute(task));  // the group is its context's node
+}
+
+Trace::Outcome GroupState::execute(Task& task) noexcept {
   TaskCallable& callable = task.callable();
+  Trace::Outcome outcome = Trace::Outcome::skipped;
   // A task runs inside the group's arena, except a blocking one, which runs on its own thread. The
   // task queued behind it is handed over from there too: a thread inside the arena spawns it,
   // which a thread of the arena that waits nested (and takes no enqueued task) still runs; a
@@ -199,6 +213,7 @@ void GroupState::run(Task& task) noexcept {
       if (extras_ != nullptr && extras_->ledger != nullptr) [[unlikely]]
         extras_->ledger->count_started();
       TaskRun ran = invoke(callable);
+      outcome = ran.failure ? Trace::Outcome::failed : Trace::Outcome::succeeded;
       if (ran.failure || ran.handle != nullptr || extras_ != nullptr) [[unlikely]]
         settle(std::move(ran));
     } else {
@@ -206,6 +221,7 @@ void GroupState::run(Task& task) noexcept {
     }
   }
   if (limit() != nullptr) release_slot();
+  return outcome;
 }
 
 TaskRun GroupState::invoke(TaskCallable& callable) noexcept {
@@ -284,7 +300,10 @@ Error GroupState::wait() {
   wait_outstanding_.store(false, std::memory_order_relaxed);
   if (TaskLedger* ledger = this->ledger()) [[unlikely]]
     obey(ledger->start_judging());
-  wait_for_tasks();
+  if (Trace::on()) [[unlikely]]
+    wait_traced();
+  else
+    wait_for_tasks();
   if (policy_ == GroupPolicy::Kind::fail_fast) cancel(LibraryCause::group_finished, CancelKind::cancelled);
   return result();
 }
@@ -330,6 +349,12 @@ void GroupState::end() noexcept {
            CancelKind::cancelled);
   if (!waited) wait_for_tasks();
   if (arena_ != nullptr) pool::unbind_group(*arena_);
+}
+
+void GroupState::wait_traced() noexcept {
+  const std::uint64_t start = Trace::now();
+  wait_for_tasks();
+  Trace::wait(this, start);
 }
 
 // The wait runs other tasks meanwhile, and so may pick up a task resumed from a Context::wait and

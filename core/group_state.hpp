@@ -14,6 +14,7 @@
 #include "core/context_node.hpp"
 #include "core/first_failure.hpp"
 #include "core/task_ledger.hpp"
+#include "core/trace.hpp"
 #include "pool/task_backend.hpp"
 
 namespace cascade::detail {
@@ -67,6 +68,11 @@ class GroupState final : public ContextNode {
   TaskLedger* ledger() const noexcept;
   Extras& extras();
   void run(Task& task) noexcept;
+  // run() without the trace: runs or skips the task, and says which.
+  Trace::Outcome execute(Task& task) noexcept;
+  // run() and the wait, recorded in the trace. Out of line: the untraced paths stay small.
+  [[gnu::noinline]] void run_traced(Task& task) noexcept;
+  [[gnu::noinline]] void wait_traced() noexcept;
   TaskRun invoke(TaskCallable& callable) noexcept;
   void settle(TaskRun run) noexcept;
   void skip(TaskCallable& callable) noexcept;

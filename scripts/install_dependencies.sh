@@ -13,7 +13,7 @@ set -euo pipefail
 # libtbb), Relacy (model checking) and gdb (the hang watchdog's thread stacks).
 readonly BUILD_PACKAGES=(cmake ninja-build g++ pkgconf libtbb-dev libgtest-dev libbenchmark-dev
                          libssl-dev libcpp-httplib-dev clang libclang-rt-14-dev llvm xz-utils
-                         relacy-dev gdb)
+                         relacy-dev gdb python3)
 # scripts/benchmark_ratios.py and scripts/benchmark_report.py, which draws its chart with
 # matplotlib.
 readonly REPORT_PACKAGES=(python3 python3-matplotlib)

@@ -157,6 +157,10 @@ TEST(Group, AcceptsFunctionPointersAndNonEmptyStdFunctions) {
   group.go(pointer);
   EXPECT_EQ(failure_id(group.wait()), 7);
 
+  Group by_name;  // a function by name is a reference to it, never null
+  by_name.go(fails_with_seven);
+  EXPECT_EQ(failure_id(by_name.wait()), 7);
+
   std::atomic<bool> ran{false};
   Group function_group;
   const std::function<void(const Context&)> function = [&ran](const Context&) { ran = true; };

@@ -20,4 +20,5 @@
 #include "cascade/task.hpp"
 #include "cascade/task_outcome.hpp"
 #include "cascade/task_skipped.hpp"
+#include "cascade/tracing.hpp"
 #include "cascade/version.hpp"

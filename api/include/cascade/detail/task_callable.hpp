@@ -144,7 +144,9 @@ class SpawnClosure final : public TaskCallable {
 // `operation` names the call in the message ("go", "spawn").
 template <class F>
 void reject_empty_callable(const F& f, const char* operation) {
-  using D = std::decay_t<F>;
+  // Not decayed: a function passed by name (a reference to a function) is never null, and
+  // comparing it with null would not compile cleanly (-Wnonnull-compare).
+  using D = std::remove_cvref_t<F>;
   bool empty = false;
   if constexpr (std::is_pointer_v<D> || std::is_member_pointer_v<D>) {
     empty = f == nullptr;
