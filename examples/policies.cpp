@@ -60,6 +60,13 @@ int ask_replicas(int replicas, int the_one_that_answers) {
   return group.first_result<int>().get();
 }
 
+// A policy is chosen when the group is made: here three of the replicas' writes must succeed.
+cascade::Error write_three(const cascade::Context& parent_ctx) {
+  cascade::Group group(parent_ctx, cascade::GroupOptions{.policy = cascade::GroupPolicy::quorum(3)});
+  for (int replica = 0; replica < 4; ++replica) group.go([] {});
+  return group.wait();
+}
+
 // quorum(k): enough writes acknowledged, the rest cancelled; stats() counts every outcome.
 cascade::GroupStats write_with_quorum() {
   cascade::Group group(cascade::GroupOptions{.policy = cascade::GroupPolicy::quorum(2)});
@@ -82,6 +89,7 @@ int main() {
   std::cout << summary << '\n';
   check(summary.rfind("2 tasks failed; first: record -", 0) == 0, "collect_all");
   check(ask_replicas(1000, 617) == 717, "first_success");
+  check(!write_three(cascade::Context::background()), "choosing a policy");
   const cascade::GroupStats stats = write_with_quorum();
   std::cout << stats << '\n';
   // The failing write either failed, or was skipped when the quorum was reached before it ran.

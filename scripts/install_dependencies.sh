@@ -10,10 +10,13 @@ set -euo pipefail
 # cpp-httplib (http_shutdown, found through pkg-config). For the test command's reliability
 # stages (docs/reliability.md): clang with its sanitizer and libFuzzer runtimes and llvm's
 # symbolizer (ThreadSanitizer, the fuzzer), xz-utils (unpacking oneTBB's source for the TSan
-# libtbb), Relacy (model checking) and gdb (the hang watchdog's thread stacks).
+# libtbb), Relacy (model checking) and gdb (the hang watchdog's thread stacks). For the docs
+# and tracing tests: python3 (scripts/check_doc_snippets.py, the Doxygen filter,
+# tests/tracing/check_trace.py) and doxygen
+# (scripts/build_api_docs.sh).
 readonly BUILD_PACKAGES=(cmake ninja-build g++ pkgconf libtbb-dev libgtest-dev libbenchmark-dev
                          libssl-dev libcpp-httplib-dev clang libclang-rt-14-dev llvm xz-utils
-                         relacy-dev gdb python3)
+                         relacy-dev gdb python3 doxygen)
 # scripts/benchmark_ratios.py and scripts/benchmark_report.py, which draws its chart with
 # matplotlib.
 readonly REPORT_PACKAGES=(python3 python3-matplotlib)

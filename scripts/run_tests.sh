@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then builds and runs every layer of testing
 # (docs/reliability.md), and exits non-zero on the first failure:
-#   1. the library, tests, benchmarks and examples in build/test (Debug, warnings as errors), the
-#      README's example check, and the whole CTest suite: unit suites at 1, 2 and 4 threads,
-#      fault injection, the Relacy model checks, the randomized stress at 1, 2, 4 and 8 threads,
-#      the examples and their integration tests;
+#   1. the library, tests, benchmarks and examples in build/test (Debug, warnings as errors), and
+#      the whole CTest suite: unit suites at 1, 2 and 4 threads, fault injection, the Relacy model
+#      checks, the randomized stress at 1, 2, 4 and 8 threads, the examples and their integration
+#      tests, and the docs tests (every C++ and CMake block of the docs is an excerpt of a built
+#      file; the API reference builds with Doxygen without a warning);
 #   2. the same on the task_group pool backend (oneTBB's public API only) in build/test-task-group;
 #   3. the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (g++,
 #      Debian's libtbb) in build/test-asan;
@@ -35,19 +36,6 @@ build_everything() {
   configure "${BUILD_DIR}" Debug -DCASCADE_WERROR=ON -DCASCADE_BACKEND=task_layer \
     -DCASCADE_BUILD_TESTS=ON -DCASCADE_BUILD_BENCHMARKS=ON -DCASCADE_BUILD_EXAMPLES=ON
   cmake --build "${BUILD_DIR}"
-}
-
-# The README's C++ block must appear, unchanged, in examples/parallel_search.cpp.
-check_readme_example() {
-  local readme_example example
-  # shellcheck disable=SC2016 # the backquotes are Markdown, not shell
-  readme_example="$(sed -n '/^```cpp$/,/^```$/{/^```/d;p}' README.md)"
-  example="$(<examples/parallel_search.cpp)"
-  if [[ -z "${readme_example}" || "${example}" != *"${readme_example}"* ]]; then
-    echo "README.md's example differs from examples/parallel_search.cpp: copy it again" >&2
-    return 1
-  fi
-  echo "README.md's example matches examples/parallel_search.cpp"
 }
 
 # The second pool backend; benchmarks stay off, since they compare with the default one, and so
@@ -107,7 +95,6 @@ run_test_suite() {
 
 stage "install dependencies" install_dependencies
 stage "build everything (Debug, -Werror, ${BUILD_DIR})" build_everything
-stage "check README example" check_readme_example
 stage "run test suite (task_layer backend)" run_test_suite "${BUILD_DIR}"
 stage "build on the task_group backend (Debug, -Werror, ${TASK_GROUP_BUILD_DIR})" \
   build_task_group_backend

@@ -33,6 +33,7 @@ struct BlockingPoolStats {
   int queued_tasks = 0;  // waiting for a thread
 };
 
+// What the pool holds now. Thread-safe.
 BlockingPoolStats blocking_pool_stats();
 
 }  // namespace cascade

@@ -16,6 +16,8 @@ class [[nodiscard]] CancelCallback {
  public:
   // An empty registration: stop() returns false.
   CancelCallback() noexcept = default;
+  // Moving transfers the registration; the moved-from object is empty. Assigning first
+  // deregisters the function this one held, as the destructor does.
   CancelCallback(CancelCallback&& other) noexcept;
   CancelCallback& operator=(CancelCallback&& other) noexcept;
   CancelCallback(const CancelCallback&) = delete;

@@ -10,12 +10,14 @@ namespace cascade {
 // says why (for example "group finished: wait() returned").
 class Cancelled : public std::runtime_error {
  public:
+  // what() "context cancelled", or "context cancelled: <detail>".
   Cancelled();
   explicit Cancelled(const std::string& detail);
 
  protected:
   // For subclasses that supply their whole what() text.
   struct WholeText {};
+  // A Cancelled whose what() is `text`, unchanged.
   Cancelled(WholeText, const std::string& text);
 };
 

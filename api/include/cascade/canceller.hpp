@@ -20,6 +20,8 @@ class Canceller {
  public:
   // A Canceller that cancels nothing.
   Canceller() noexcept = default;
+  // Moving transfers the duty to cancel; the moved-from Canceller cancels nothing. Assigning
+  // first cancels the context this one held.
   Canceller(Canceller&&) noexcept = default;
   Canceller& operator=(Canceller&& other) noexcept;
   Canceller(const Canceller&) = delete;

@@ -32,6 +32,8 @@ class Context {
   // The root: never cancelled, no deadline, no cause.
   static Context background() noexcept;
 
+  // background(). Copies name the same node (a shared reference count); a moved-from Context is
+  // background().
   Context() noexcept : Context(background()) {}
   Context(const Context& other) noexcept : state_(other.state_) { detail::retain(state_); }
   Context(Context&& other) noexcept : state_(std::exchange(other.state_, background_state())) {}

@@ -18,14 +18,16 @@ namespace cascade {
 // change; safe to read from any thread.
 class ErrorList : public std::runtime_error {
  public:
+  // One task's failure.
   struct Entry {
-    Error error;
-    bool caused_by_cancellation = false;
+    Error error;  // the failure, as the task produced it
+    bool caused_by_cancellation = false;  // the task's outcome is TaskOutcome::cancelled
   };
 
   // Precondition: at least one entry (std::invalid_argument otherwise).
   explicit ErrorList(std::vector<Entry> entries);
 
+  // The number of entries (at least 1).
   std::size_t size() const noexcept { return entries_->size(); }
   // Entries in completion order. Precondition for operator[]: index < size().
   const Entry& operator[](std::size_t index) const noexcept { return (*entries_)[index]; }

@@ -22,8 +22,10 @@ namespace cascade {
 //   more tasks may still come. first_success() is quorum(1) with its own name in messages.
 class GroupPolicy {
  public:
+  // The five policies above.
   enum class Kind : std::uint8_t { fail_fast, supervise, collect_all, first_success, quorum };
 
+  // The policy of each name, as described above.
   static constexpr GroupPolicy fail_fast() noexcept { return GroupPolicy(Kind::fail_fast, 0); }
   static constexpr GroupPolicy supervise() noexcept { return GroupPolicy(Kind::supervise, 0); }
   static constexpr GroupPolicy collect_all() noexcept { return GroupPolicy(Kind::collect_all, 0); }
@@ -33,11 +35,13 @@ class GroupPolicy {
   // Throws std::invalid_argument when k < 1 (the message names k's value).
   static GroupPolicy quorum(int k);
 
+  // Which policy this is.
   constexpr Kind kind() const noexcept { return kind_; }
   // How many successes make the group succeed: k for quorum(k), 1 for first_success(), 0 for
   // the other policies (they count no successes).
   constexpr int required_successes() const noexcept { return required_successes_; }
 
+  // The same kind and the same required_successes().
   friend constexpr bool operator==(GroupPolicy, GroupPolicy) noexcept = default;
 
  private:

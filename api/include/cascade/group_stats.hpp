@@ -11,13 +11,14 @@ namespace cascade {
 // running until it finishes as succeeded, failed or cancelled) or is skipped. Tasks waiting in
 // the group's queue or the pool's are submitted - running - finished - skipped.
 struct GroupStats {
-  std::uint64_t submitted = 0;
-  std::uint64_t running = 0;
-  std::uint64_t succeeded = 0;
-  std::uint64_t failed = 0;
+  std::uint64_t submitted = 0;  // accepted by go(), spawn() or try_go()
+  std::uint64_t running = 0;    // started and not finished
+  std::uint64_t succeeded = 0;  // ran and succeeded (TaskOutcome::succeeded)
+  std::uint64_t failed = 0;     // ran and failed (TaskOutcome::failed)
   std::uint64_t cancelled = 0;  // failed only because of a cancellation (TaskOutcome::cancelled)
-  std::uint64_t skipped = 0;
+  std::uint64_t skipped = 0;    // never ran (TaskOutcome::skipped)
 
+  // Every count equal.
   friend bool operator==(const GroupStats&, const GroupStats&) noexcept = default;
 };
 

@@ -46,6 +46,8 @@ class Pool {
   // destroyed.
   static Pool& default_pool();
 
+  // The threads it was made with (oneTBB's default concurrency for 0) and its name ("pool-<n>"
+  // when none was given). Thread-safe.
   int threads() const noexcept;
   const std::string& name() const noexcept;
 

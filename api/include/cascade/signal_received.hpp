@@ -11,6 +11,7 @@ namespace cascade {
 // with a cause.
 class SignalReceived : public Cancelled {
  public:
+  // The cause for `signal_number`; what() names the signal.
   explicit SignalReceived(int signal_number);
 
   // The number of the signal that arrived, such as SIGTERM.

@@ -22,6 +22,8 @@ class Group;
 template <class R>
 class Task {
  public:
+  // Copies share the task's state (an atomic reference count); a moved-from handle may only be
+  // assigned or destroyed.
   Task(const Task& other) noexcept : state_(other.state_) { state_->retain(); }
   Task(Task&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
   Task& operator=(Task other) noexcept {

@@ -12,7 +12,9 @@ namespace cascade {
 // skipped: <the cause's message>". Copies share the cause; thread-safe to read.
 class TaskSkipped : public Cancelled {
  public:
+  // The failure of a task skipped because the context was cancelled with `cause`.
   explicit TaskSkipped(Error cause);
+  // The context's cause when the task was skipped.
   const Error& cause() const noexcept { return cause_; }
 
  private:
