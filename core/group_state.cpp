@@ -8,8 +8,10 @@
 
 #include "cascade/detail/group_runtime.hpp"
 #include "cascade/task_skipped.hpp"
+#include "cascade/upstream_failed.hpp"
 #include "core/context_access.hpp"
 #include "core/fault_injection.hpp"
+#include "core/group_task.hpp"
 #include "core/limit_slots.hpp"
 #include "core/block_memory.hpp"
 #include "core/pool_access.hpp"
@@ -17,50 +19,6 @@
 #include "core/stack_marks.hpp"
 
 namespace cascade::detail {
-namespace {
-
-constexpr std::size_t round_up(std::size_t size, std::size_t alignment) {
-  return (size + alignment - 1) / alignment * alignment;
-}
-
-}  // namespace
-
-// One submitted task: the pool's job, followed in the same storage by the user's callable.
-class GroupState::Task final : public pool::Job {
- public:
-  Task(GroupState& group, bool blocking) noexcept : group_(group), blocking_(blocking) {}
-
-  static constexpr std::size_t kCallableOffset =
-      round_up(sizeof(pool::Job) + sizeof(GroupState*) + sizeof(bool), kTaskAlignment);
-  static Task& of(TaskCallable& callable) noexcept {
-    return *static_cast<Task*>(static_cast<void*>(reinterpret_cast<unsigned char*>(&callable) - kCallableOffset));
-  }
-  TaskCallable& callable() noexcept {
-    return *std::launder(reinterpret_cast<TaskCallable*>(reinterpret_cast<unsigned char*>(this) + kCallableOffset));
-  }
-
-  pool::CompletionCounter& run() noexcept override {
-    group_.run(*this);
-    return group_.counter_;
-  }
-
-  bool blocking() const noexcept { return blocking_; }
-  // Makes a queued task run on the blocking pool (see GroupState::release_slot).
-  void make_blocking() noexcept { blocking_ = true; }
-
-  // Hands the task to the pool that runs its kind: TBB's, or the blocking pool.
-  void submit_to_pool() noexcept {
-    if (blocking_)
-      pool::submit_blocking(*this, group_.counter_);
-    else
-      pool::submit(*this, group_.counter_, group_.arena_);
-  }
-
- private:
-  GroupState& group_;
-  bool blocking_;
-};
-
 // The limit's slots: at most `slots` tasks of the group hold one (queued in the pool or running);
 // the others wait in its queue, first come first served.
 struct GroupState::Limit : LimitSlots<StdSync, Task> {
@@ -73,6 +31,16 @@ struct GroupState::Extras {
 };
 
 namespace {
+
+// The failure of a task skipped because its dependency `upstream` did not succeed.
+Error upstream_failure(const TaskStateBase& upstream) {
+  const Error failure = upstream.failure();
+  if (const auto* chain = failure.as<UpstreamFailed>())
+    return Error::make(UpstreamFailed(upstream.label(), upstream.outcome(), chain->origin(),
+                                      chain->origin_outcome(), chain->cause()));
+  return Error::make(UpstreamFailed(upstream.label(), upstream.outcome(), upstream.label(),
+                                    upstream.outcome(), failure));
+}
 
 bool needs_ledger(GroupPolicy policy, bool count_tasks) noexcept {
   return count_tasks || (policy.kind() != GroupPolicy::Kind::fail_fast &&
@@ -143,10 +111,17 @@ void GroupState::check_submittable(TaskCallable& callable, bool blocking) {
 void GroupState::submit(TaskCallable& callable, bool blocking) {
   if (extras_ != nullptr || blocking) [[unlikely]]
     check_submittable(callable, blocking);
-  Task& task = accept(callable, blocking);
+  dispatch(accept(callable, blocking));
+}
+
+// Takes a slot (or queues the task under a limit) and hands the task to its pool.
+inline void GroupState::dispatch(Task& task) noexcept {
   if (limit() != nullptr && !take_slot_or_queue(task)) return;
   task.submit_to_pool();
 }
+
+// A dependent task whose dependencies all succeeded: from here on it is an ordinary task.
+void GroupState::release_dependent(Task& task) noexcept { dispatch(task); }
 
 bool GroupState::take_slot_or_queue(Task& task) { return limit()->take_or_queue(task); }
 
@@ -260,6 +235,24 @@ void GroupState::skip(TaskCallable& callable) noexcept {
     handle->settle(TaskOutcome::skipped, Error::make(TaskSkipped(cause())));
     handle->release();
   }
+}
+
+// A dependent task whose dependency `upstream` did not succeed: never run, never given a slot; its
+// handle holds an UpstreamFailed naming `upstream` (and, down a chain of skips, the task where the
+// chain began). Settling the handle may make further dependents due, which the caller's gate
+// skips in turn. Done last: the count may be the group's last, after which the group may go.
+void GroupState::skip_upstream(Task& task, TaskStateBase& upstream) noexcept {
+  {
+    const RunningTask running(*this);
+    TaskCallable& callable = task.callable();
+    TaskStateBase* handle = callable.release_handle();
+    callable.destroy();
+    if (TaskLedger* ledger = this->ledger()) ledger->record_skip();
+    handle->settle(TaskOutcome::skipped_upstream_failed, upstream_failure(upstream));
+    handle->release();
+  }
+  pool::free_job(&task);
+  counter_.done();
 }
 
 // A failure is only a consequence of cancellation when the context was cancelled by the time the
@@ -420,6 +413,10 @@ void submit(GroupState& group, TaskCallable& task) { group.submit(task, /*blocki
 void submit_blocking(GroupState& group, TaskCallable& task) { group.submit(task, /*blocking=*/true); }
 bool try_reserve_slot(GroupState& group) { return group.try_reserve_slot(); }
 void unreserve_slot(GroupState& group) noexcept { group.unreserve_slot(); }
+void submit_after(GroupState& group, TaskCallable& task, TaskStateBase* const* dependencies,
+                  std::size_t count) {
+  group.submit_after(task, std::span<TaskStateBase* const>(dependencies, count));
+}
 void submit_reserved(GroupState& group, TaskCallable& task, bool blocking) {
   group.submit_reserved(task, blocking);
 }

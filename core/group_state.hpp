@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <typeinfo>
 
 #include "cascade/detail/task_callable.hpp"
@@ -45,6 +46,10 @@ class GroupState final : public ContextNode {
   bool try_reserve_slot();
   void unreserve_slot() noexcept;
   void submit_reserved(TaskCallable& callable, bool blocking);
+  // Accepts a spawn() task that depends on `dependencies` (core/task_graph.cpp): counted at once,
+  // handed to the pool once all of them succeeded, skipped as skipped_upstream_failed when one
+  // did not. Throws what submit() throws, and std::bad_alloc (then nothing was submitted).
+  void submit_after(TaskCallable& callable, std::span<TaskStateBase* const> dependencies);
   void set_limit(int limit);
   Error wait();
   void end() noexcept;
@@ -57,12 +62,16 @@ class GroupState final : public ContextNode {
 
  private:
   class Task;
+  class DependencyGate;
   struct Limit;
   struct Extras;
 
   void check_submittable(TaskCallable& callable, bool blocking);
   Task& accept(TaskCallable& callable, bool blocking) noexcept;
   bool take_slot_or_queue(Task& task);
+  void dispatch(Task& task) noexcept;
+  void release_dependent(Task& task) noexcept;
+  void skip_upstream(Task& task, TaskStateBase& upstream) noexcept;
   void release_slot() noexcept;
   Limit* limit() const noexcept;
   TaskLedger* ledger() const noexcept;

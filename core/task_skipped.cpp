@@ -4,7 +4,9 @@
 
 namespace cascade {
 
-TaskSkipped::TaskSkipped(Error cause)
-    : Cancelled("task skipped: " + cause.message()), cause_(std::move(cause)) {}
+TaskSkipped::TaskSkipped(Error cause) : TaskSkipped(cause, cause.message()) {}
+
+TaskSkipped::TaskSkipped(Error cause, const std::string& reason)
+    : Cancelled("task skipped: " + reason), cause_(std::move(cause)) {}
 
 }  // namespace cascade

@@ -56,9 +56,9 @@ class TestGroup {
   bool try_go_blocking(F&& f) {
     return group_->try_go_blocking(std::forward<F>(f));
   }
-  template <class F>
-  auto spawn(F&& f) {
-    return group_->spawn(std::forward<F>(f));
+  template <class F, class... Arguments>
+  auto spawn(F&& f, Arguments&&... arguments) {
+    return group_->spawn(std::forward<F>(f), std::forward<Arguments>(arguments)...);
   }
   GroupStats stats() const { return group_->stats(); }
   template <class R>

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <span>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
@@ -10,6 +11,8 @@
 #include "cascade/group_options.hpp"
 #include "cascade/group_stats.hpp"
 #include "cascade/task.hpp"
+#include "cascade/task_graph.hpp"
+#include "cascade/task_options.hpp"
 
 namespace cascade {
 
@@ -92,13 +95,59 @@ class Group {
   // policy. Throws what go() throws (then nothing was submitted).
   template <class F>
   auto spawn(F&& f) {
+    return spawn(std::forward<F>(f), TaskOptions{});
+  }
+
+  // spawn(f) for a task with a name (TaskOptions, cascade/task_options.hpp), which reports and
+  // the UpstreamFailed of its dependents show.
+  template <class F>
+  auto spawn(F&& f, TaskOptions options) {
     using Callable = std::decay_t<F>;
     static_assert(std::is_invocable_v<Callable&, const Context&> || std::is_invocable_v<Callable&>,
                   "cascade: a task must be callable as f() or f(const cascade::Context&)");
     using R = detail::SpawnResult<Callable>;
     static_assert(!std::is_reference_v<R>, "cascade::Group::spawn: the task must return by value");
-    Task<R> handle(new detail::TaskState<R>());
+    Task<R> handle(new detail::TaskState<R>(std::move(options.name)));
     detail::submit(*state_, detail::make_spawn_task<R>(std::forward<F>(f), *handle_state(handle)));
+    return handle;
+  }
+
+  // A task that runs after other tasks (docs/graphs.md; cascade/task_graph.hpp): accepted now
+  // (counted by wait(), and, like every task, skipped if the context is cancelled before it
+  // starts), but handed to the pool, and given a slot under a limit, only once every dependency
+  // has succeeded. f receives the dependencies' values by const reference, in order, after the
+  // const Context& when it takes one (a Task<void> gives none). When a dependency fails, is
+  // cancelled or is skipped, f never runs: the task settles as
+  // TaskOutcome::skipped_upstream_failed with an UpstreamFailed naming that dependency, and its
+  // own dependents follow. The dependencies may belong to any group (this one, a parent's, a
+  // nested one); until they settle, the task holds this group's wait(). Cycles cannot be made:
+  // a dependency is a task that already exists. Counted as skipped, not failed, by stats() and
+  // policies: the upstream failure is reported by the group it ran in. Throws what spawn(f)
+  // throws (then nothing was submitted).
+  template <class F, class... D>
+  auto spawn(F&& f, After<D...> dependencies, TaskOptions options = {}) {
+    using R = typename After<D...>::template ResultOf<std::decay_t<F>>;
+    static_assert(!std::is_reference_v<R>, "cascade::Group::spawn: the task must return by value");
+    const auto states = dependencies.states();
+    Task<R> handle(new detail::TaskState<R>(std::move(options.name)));
+    detail::submit_after(*state_,
+                         detail::make_spawn_task<R>(std::forward<F>(f), *handle_state(handle),
+                                                    std::move(dependencies)),
+                         states.data(), states.size());
+    return handle;
+  }
+
+  // The same after a list of tasks known at run time (AfterList: after(vector), add()): f
+  // receives no dependency values, only the const Context& if it takes one.
+  template <class F>
+  auto spawn(F&& f, const AfterList& dependencies, TaskOptions options = {}) {
+    using Callable = std::decay_t<F>;
+    using R = detail::SpawnResult<Callable>;
+    static_assert(!std::is_reference_v<R>, "cascade::Group::spawn: the task must return by value");
+    Task<R> handle(new detail::TaskState<R>(std::move(options.name)));
+    const std::span<detail::TaskStateBase* const> states = dependencies.states();
+    detail::submit_after(*state_, detail::make_spawn_task<R>(std::forward<F>(f), *handle_state(handle)),
+                         states.data(), states.size());
     return handle;
   }
 

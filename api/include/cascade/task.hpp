@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -11,6 +13,18 @@
 namespace cascade {
 
 class Group;
+template <class R>
+class Task;
+
+namespace detail {
+// The state behind a handle, for the library's own templates (after(), reports).
+struct TaskAccess {
+  template <class R>
+  static TaskStateBase* state(const Task<R>& task) noexcept {
+    return task.state_;
+  }
+};
+}  // namespace detail
 
 // Task<R> is the handle Group::spawn() returns: the task's value of type R once it succeeded, or
 // its failure. A cheap handle: copies share one state (a reference count), and the state lives
@@ -46,15 +60,24 @@ class Task {
   // Throws std::system_error when the task cannot be suspended (Context::wait's limit).
   void wait() const { state_->wait(); }
 
+  // The name given to spawn() (TaskOptions::name; empty when none), and the task's id: a number
+  // unique in the process, given at spawn(), increasing in spawn order on each thread.
+  const std::string& name() const noexcept { return state_->name(); }
+  std::uint64_t id() const noexcept { return state_->id(); }
+  // How reports and UpstreamFailed name the task: its name in single quotes ('link'), or # and its id (#17).
+  std::string label() const { return state_->label(); }
+
   // TaskOutcome::pending until ready(), then how the task ended.
   TaskOutcome outcome() const noexcept { return state_->outcome(); }
 
-  // The task's failure: the Error it produced (failed, or cancelled), a TaskSkipped (skipped);
+  // The task's failure: the Error it produced (failed, or cancelled), a TaskSkipped (skipped), an
+  // UpstreamFailed (skipped_upstream_failed, cascade/upstream_failed.hpp);
   // success while pending or once succeeded.
   Error error() const { return state_->failure(); }
 
   // The value (a reference to the one stored R; void for Task<void>). Throws the task's failure
-  // (its own exception object; a TaskSkipped, a Cancelled, for a skipped task). Does not wait: on
+  // (its own exception object; a TaskSkipped, a Cancelled, for a skipped task; an UpstreamFailed,
+  // also a TaskSkipped, for one skipped because a task it depends on did not succeed). Does not wait: on
   // a task that is not ready() it throws std::logic_error; call wait() (or the group's wait())
   // first.
   std::add_lvalue_reference_t<R> get() const {
@@ -68,6 +91,7 @@ class Task {
 
  private:
   friend class Group;
+  friend struct detail::TaskAccess;
   // Takes over one reference to `state`.
   explicit Task(detail::TaskState<R>* state) noexcept : state_(state) {}
 

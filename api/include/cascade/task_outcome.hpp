@@ -16,8 +16,8 @@ enum class TaskOutcome : std::uint8_t {
   // finished and its failure is a Cancelled (such as context().err()) or the context's cause.
   cancelled,
   skipped,  // never ran: the group's context was cancelled before it started
-  // Never ran because a task it depends on failed. Reserved for task dependencies; no task of
-  // this version ends this way.
+  // Never ran because a task it depends on (Group::spawn with after()) failed, was cancelled or
+  // was skipped; its failure is an UpstreamFailed (cascade/upstream_failed.hpp).
   skipped_upstream_failed,
 };
 

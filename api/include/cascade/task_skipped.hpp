@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 #include "cascade/cancelled.hpp"
 #include "cascade/error.hpp"
 
@@ -16,6 +18,11 @@ class TaskSkipped : public Cancelled {
   explicit TaskSkipped(Error cause);
   // The context's cause when the task was skipped.
   const Error& cause() const noexcept { return cause_; }
+
+ protected:
+  // For subclasses that say why the task was skipped: what() is "context cancelled: task skipped:
+  // <reason>".
+  TaskSkipped(Error cause, const std::string& reason);
 
  private:
   Error cause_;

@@ -33,6 +33,10 @@ void submit(GroupState& group, TaskCallable& task);           // takes a slot or
 void submit_blocking(GroupState& group, TaskCallable& task);  // the same, for the blocking pool
 bool try_reserve_slot(GroupState& group);                     // try_go's slot
 void unreserve_slot(GroupState& group) noexcept;              // try_go failed after reserving
+// Accepts a spawn() task that runs after `dependencies` (Group::spawn with after()); on an
+// exception the task is gone and nothing was submitted.
+void submit_after(GroupState& group, TaskCallable& task, TaskStateBase* const* dependencies,
+                  std::size_t count);
 // Uses the slot try_reserve_slot() reserved; on an exception, the task is gone (the caller then
 // gives the slot back).
 void submit_reserved(GroupState& group, TaskCallable& task, bool blocking);
@@ -65,11 +69,13 @@ TaskCallable& make_task(F&& f) {
   return construct_task<TaskClosure<std::decay_t<F>>>(std::forward<F>(f));
 }
 
-// A spawn() task's callable, sharing `state` with the task's handle.
-template <class R, class F>
-TaskCallable& make_spawn_task(F&& f, TaskState<R>& state) {
+// A spawn() task's callable, sharing `state` with the task's handle; `inputs` gives the callable
+// its dependency values (NoInputs: none).
+template <class R, class F, class Inputs = NoInputs>
+TaskCallable& make_spawn_task(F&& f, TaskState<R>& state, Inputs inputs = {}) {
   reject_empty_callable(f, "spawn");
-  return construct_task<SpawnClosure<std::decay_t<F>, R>>(std::forward<F>(f), state);
+  return construct_task<SpawnClosure<std::decay_t<F>, R, Inputs>>(std::forward<F>(f), state,
+                                                                   std::move(inputs));
 }
 
 }  // namespace cascade::detail

@@ -45,41 +45,55 @@ template <class R>
 concept TaskResult =
     std::is_void_v<R> || std::same_as<R, Error> || std::same_as<R, std::error_code>;
 
-template <class F>
-decltype(auto) call_task(F& f, const Context& context) {
-  if constexpr (std::is_invocable_v<F&, const Context&>) {
-    return std::invoke(f, context);
+// Calls f with the task's context first when it takes one, then `inputs` (a dependent task's
+// dependency values; none for other tasks).
+template <class F, class... Inputs>
+decltype(auto) call_task(F& f, const Context& context, const Inputs&... inputs) {
+  if constexpr (std::is_invocable_v<F&, const Context&, const Inputs&...>) {
+    return std::invoke(f, context, inputs...);
   } else {
-    static_assert(std::is_invocable_v<F&>,
-                  "cascade: a task must be callable as f() or f(const cascade::Context&)");
-    return std::invoke(f);
+    static_assert(std::is_invocable_v<F&, const Inputs&...>,
+                  "cascade: a task must be callable as f() or f(const cascade::Context&), followed by "
+                  "the values of the tasks it runs after");
+    return std::invoke(f, inputs...);
   }
 }
 
-template <class F>
-Error invoke_task(F& f, const Context& context) {
-  using R = decltype(call_task(f, context));
+template <class F, class... Inputs>
+Error invoke_task(F& f, const Context& context, const Inputs&... inputs) {
+  using R = decltype(call_task(f, context, inputs...));
   static_assert(TaskResult<R>,
                 "cascade: a task must return void, cascade::Error or std::error_code");
   if constexpr (std::is_void_v<R>) {
-    call_task(f, context);
+    call_task(f, context, inputs...);
     return Error();
   } else if constexpr (std::same_as<R, Error>) {
-    return call_task(f, context);
+    return call_task(f, context, inputs...);
   } else {
-    const std::error_code code = call_task(f, context);
+    const std::error_code code = call_task(f, context, inputs...);
     return code ? Error::make(std::system_error(code)) : Error();
   }
 }
 
 // The type of the value a spawn() task's handle holds: the callable's return type, or void for
 // the forms go() accepts (void, Error, std::error_code), whose Error is the task's failure.
-template <class F>
-using TaskReturn = std::conditional_t<std::is_invocable_v<F&, const Context&>,
-                                      std::invoke_result<F&, const Context&>, std::invoke_result<F&>>;
-template <class F>
-using SpawnResult = std::conditional_t<TaskResult<typename TaskReturn<F>::type>, void,
-                                       typename TaskReturn<F>::type>;
+// `Inputs`: the types of the dependency values the callable receives after the context.
+template <class F, class... Inputs>
+using TaskReturn =
+    std::conditional_t<std::is_invocable_v<F&, const Context&, const Inputs&...>,
+                       std::invoke_result<F&, const Context&, const Inputs&...>,
+                       std::invoke_result<F&, const Inputs&...>>;
+template <class F, class... Inputs>
+using SpawnResult = std::conditional_t<TaskResult<typename TaskReturn<F, Inputs...>::type>, void,
+                                       typename TaskReturn<F, Inputs...>::type>;
+
+// The inputs of a task that runs after no other task: its callable receives nothing more.
+struct NoInputs {
+  template <class Call>
+  decltype(auto) apply(Call&& call) const {
+    return std::forward<Call>(call)();
+  }
+};
 
 template <class F>
 class TaskClosure final : public TaskCallable {
@@ -102,11 +116,13 @@ class TaskClosure final : public TaskCallable {
 
 // A spawn() task: stores the callable's value in the handle's state (not yet settled), and hands
 // the state back with the failure, so that the group records the task before it settles it.
-template <class F, class R>
+// `Inputs` gives the callable its dependency values (NoInputs: none; see cascade/task_graph.hpp).
+template <class F, class R, class Inputs = NoInputs>
 class SpawnClosure final : public TaskCallable {
  public:
   template <class G>
-  SpawnClosure(G&& f, TaskState<R>& state) : function_(std::forward<G>(f)), state_(&state) {
+  SpawnClosure(G&& f, TaskState<R>& state, Inputs inputs = {})
+      : function_(std::forward<G>(f)), inputs_(std::move(inputs)), state_(&state) {
     state.retain();
   }
   TaskRun invoke_and_destroy(const Context& context) override {
@@ -124,18 +140,21 @@ class SpawnClosure final : public TaskCallable {
  private:
   Error run(const Context& context) noexcept {
     try {
-      if constexpr (std::is_void_v<R>) {
-        return invoke_task(function_, context);
-      } else {
-        static_cast<TaskState<R>*>(state_)->value.emplace(call_task(function_, context));
-        return Error();
-      }
+      return inputs_.apply([this, &context](const auto&... inputs) {
+        if constexpr (std::is_void_v<R>) {
+          return invoke_task(function_, context, inputs...);
+        } else {
+          static_cast<TaskState<R>*>(state_)->value.emplace(call_task(function_, context, inputs...));
+          return Error();
+        }
+      });
     } catch (...) {
       return Error::from_exception(std::current_exception());
     }
   }
 
-  F function_;
+  F function_;  // not const: mutable lambdas work
+  [[no_unique_address]] Inputs inputs_;
   TaskStateBase* state_;  // one reference, until handed back
 };
 
