@@ -18,9 +18,8 @@ constexpr int kMaxThreads = *std::max_element(kThreadCounts.begin(), kThreadCoun
 // creating threads.
 void warm_up(tbb::task_arena& arena) {
   arena.initialize();
-  arena.execute([] {
-    tbb::parallel_for(0, 1024, [](int index) { benchmark::DoNotOptimize(index); });
-  });
+  arena.execute(
+      [] { tbb::parallel_for(0, 1024, [](int index) { benchmark::DoNotOptimize(index); }); });
 }
 
 // One arena per thread count, created together on first use and kept for the whole process,

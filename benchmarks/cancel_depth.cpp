@@ -68,7 +68,8 @@ std::chrono::nanoseconds once_tbb(bool alone, int depth) {
   tbb::task_group root;
   const auto cancel_root = [&root] { root.cancel(); };
   const auto poller = [&] {
-    latency.poll(alone, [] { return tbb::is_current_task_group_canceling(); }, cancel_root);
+    latency.poll(
+        alone, [] { return tbb::is_current_task_group_canceling(); }, cancel_root);
   };
   root.run([depth, &poller] { nest_tbb(depth - 1, poller); });
   if (!alone) latency.cancel_when_polling(cancel_root);
@@ -81,7 +82,8 @@ std::chrono::nanoseconds once_cascade(bool alone, int depth) {
   cascade::Group root(cascade::Context::background());
   const auto cancel_root = [&root] { root.cancel(); };
   const auto poller = [&](const cascade::Context& context) {
-    latency.poll(alone, [&context] { return context.cancelled(); }, cancel_root);
+    latency.poll(
+        alone, [&context] { return context.cancelled(); }, cancel_root);
   };
   root.go([depth, &poller](const cascade::Context& context) {
     return nest_cascade(context, depth - 1, poller);

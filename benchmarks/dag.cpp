@@ -27,7 +27,8 @@ const std::vector<std::vector<std::size_t>>& dag() {
       const std::size_t window = node < 64 ? node : 64;
       const int count = std::uniform_int_distribution<int>(0, 3)(random);
       for (int i = 0; i < count; ++i)
-        made[node].push_back(node - 1 - std::uniform_int_distribution<std::size_t>(0, window - 1)(random));
+        made[node].push_back(node - 1 -
+                             std::uniform_int_distribution<std::size_t>(0, window - 1)(random));
     }
     return made;
   }();
@@ -40,10 +41,10 @@ void dag_tbb(benchmark::State&) {
   std::vector<std::unique_ptr<Node>> nodes;
   nodes.reserve(kNodes);
   for (std::size_t node = 0; node < kNodes; ++node) {
-    nodes.push_back(std::make_unique<Node>(graph, [](const tbb::flow::continue_msg&) {
-      return tbb::flow::continue_msg();
-    }));
-    for (std::size_t dependency : dag()[node]) tbb::flow::make_edge(*nodes[dependency], *nodes[node]);
+    nodes.push_back(std::make_unique<Node>(
+        graph, [](const tbb::flow::continue_msg&) { return tbb::flow::continue_msg(); }));
+    for (std::size_t dependency : dag()[node])
+      tbb::flow::make_edge(*nodes[dependency], *nodes[node]);
   }
   for (std::size_t node = 0; node < kNodes; ++node)
     if (dag()[node].empty()) nodes[node]->try_put(tbb::flow::continue_msg());
@@ -63,9 +64,8 @@ void dag_cascade(benchmark::State& state) {
   skip_on_failure(state, group.wait());
 }
 
-const bool registered =
-    register_pair({.name = "dag", .counter = "ns_per_node", .items_per_iteration = kNodes},
-                  dag_tbb, dag_cascade);
+const bool registered = register_pair(
+    {.name = "dag", .counter = "ns_per_node", .items_per_iteration = kNodes}, dag_tbb, dag_cascade);
 
 }  // namespace
 }  // namespace cascade_bench

@@ -43,7 +43,8 @@ std::chrono::nanoseconds lateness_cascade(benchmark::State& state) {
     done.notify_one();
   });
   done.wait(false);
-  if (!context.err().is<cascade::DeadlineExceeded>()) state.SkipWithError("the deadline did not fire");
+  if (!context.err().is<cascade::DeadlineExceeded>())
+    state.SkipWithError("the deadline did not fire");
   return between(deadline, fired.load());
 }
 

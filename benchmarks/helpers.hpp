@@ -46,7 +46,8 @@ std::chrono::nanoseconds median_of(std::size_t count, const Measure& measure) {
 // of the task running here: the rule that makes a nested task_group a child of its caller's.
 template <class Body>
 void run_as_task_of(tbb::task_group_context& context, const Body& body) {
-  tbb::parallel_for(0, 1, [&body](int) { body(); }, context);
+  tbb::parallel_for(
+      0, 1, [&body](int) { body(); }, context);
 }
 
 // Runs leaf() inside `levels` nested task_groups, each one a task of the one above (0: here).

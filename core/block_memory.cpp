@@ -147,7 +147,8 @@ class SharedBlocks {
   static_assert(kSlabSize % Kind::kBlockSize == 0);
 
   void map_slab() {
-    void* mapped = mmap(nullptr, kSlabSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* mapped =
+        mmap(nullptr, kSlabSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mapped == MAP_FAILED) throw std::bad_alloc();
     uncarved_ = static_cast<unsigned char*>(mapped);
     uncarved_end_ = uncarved_ + kSlabSize;

@@ -22,8 +22,8 @@ struct TaskBlocks {  // a task as the pool runs it: TBB's task, the job and a sm
 // A block may be freed on any thread: it joins that thread's list; when the list is full, the
 // whole list moves to a shared list (under a lock, once per many frees, touching one block), as
 // it does when the thread exits. A thread whose list is empty takes a whole list back from the
-// shared one, or else carves blocks from a slab. Slabs are never returned to the system: memory stays at the peak number of live
-// blocks, like oneTBB's own small-object pools.
+// shared one, or else carves blocks from a slab. Slabs are never returned to the system: memory
+// stays at the peak number of live blocks, like oneTBB's own small-object pools.
 template <class Kind>
 class BlockMemory {
  public:

@@ -6,12 +6,12 @@
 #include "cascade/canceller.hpp"
 #include "cascade/derived_contexts.hpp"
 #include "cascade/live_context_nodes.hpp"
+#include "core/block_memory.hpp"
 #include "core/callback_runner.hpp"
 #include "core/cancellation_wait.hpp"
 #include "core/context_access.hpp"
 #include "core/context_node.hpp"
 #include "core/deadline_timer.hpp"
-#include "core/block_memory.hpp"
 
 namespace cascade {
 namespace detail {

@@ -3,11 +3,11 @@
 #include <new>
 #include <utility>
 
+#include "core/block_memory.hpp"
 #include "core/callback_runner.hpp"
 #include "core/deadline_timer.hpp"
 #include "core/fault_injection.hpp"
 #include "core/trace.hpp"
-#include "core/block_memory.hpp"
 
 namespace cascade::detail {
 namespace {
@@ -241,7 +241,8 @@ void ContextNode::unlink_child(ContextNode& child) noexcept {
     child.previous_sibling_->next_sibling_ = child.next_sibling_;
   else
     first_child_ = child.next_sibling_;
-  if (child.next_sibling_ != nullptr) child.next_sibling_->previous_sibling_ = child.previous_sibling_;
+  if (child.next_sibling_ != nullptr)
+    child.next_sibling_->previous_sibling_ = child.previous_sibling_;
   child.previous_sibling_ = child.next_sibling_ = nullptr;
   child.linked_ = false;
 }
@@ -273,7 +274,8 @@ Error ContextNode::cause() const {
 std::size_t ContextNode::child_count() const {
   std::lock_guard lock(lock_);
   std::size_t count = 0;
-  for (const ContextNode* child = first_child_; child != nullptr; child = child->next_sibling_) ++count;
+  for (const ContextNode* child = first_child_; child != nullptr; child = child->next_sibling_)
+    ++count;
   return count;
 }
 

@@ -115,8 +115,9 @@ class ContextNode : public ContextState {
   bool cancel_with(const Error& owned, LibraryCause library, CancelKind kind) noexcept;
   // `cascaded`: the cancel comes down from an ancestor (for the trace). Always inlined: a group's
   // wait() cancels its node, once per nested group.
-  [[gnu::always_inline]] inline void mark_cancelled(const Error& owned, LibraryCause library, CancelKind kind,
-                      PendingCallbacks& pending, bool cascaded) noexcept;
+  [[gnu::always_inline]] inline void mark_cancelled(const Error& owned, LibraryCause library,
+                                                    CancelKind kind, PendingCallbacks& pending,
+                                                    bool cascaded) noexcept;
   // Records this node's cancel at `when` in the trace. Out of line: mark_cancelled() stays small.
   [[gnu::noinline]] void trace_cancel(std::uint64_t when, bool cascaded) const noexcept;
   void cancel_descendants_and_unlock(PendingCallbacks& pending) noexcept;
@@ -139,7 +140,7 @@ class ContextNode : public ContextState {
   CancelKind kind_ = CancelKind::cancelled;
   LibraryCause library_cause_ = LibraryCause::none;  // none: the cause is owned_cause_
 
-  ContextNode* const parent_;  // null for a root; valid while holds_parent_
+  ContextNode* const parent_;         // null for a root; valid while holds_parent_
   const Clock::time_point deadline_;  // kNoDeadline when none
   // Guarded by parent_->lock_. While a cascade walks a subtree, a child it has taken off its
   // parent's list uses previous_sibling_ to point at the node below it on the walk's stack.
@@ -148,7 +149,7 @@ class ContextNode : public ContextState {
   // Guarded by lock_.
   ContextNode* first_child_ = nullptr;
   CallbackRecord* first_callback_ = nullptr;  // a list linked through previous/next
-  Error owned_cause_;  // written like kind_
+  Error owned_cause_;                         // written like kind_
   // Children that hold this node: linked ones, and those a cascade took off the list that have
   // not let go yet. Written under lock_; read without it by retire().
   std::atomic<std::uint32_t> holders_{0};

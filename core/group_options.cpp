@@ -14,11 +14,16 @@ GroupPolicy GroupPolicy::quorum(int k) {
 
 const char* policy_name(GroupPolicy::Kind kind) noexcept {
   switch (kind) {
-    case GroupPolicy::Kind::fail_fast: return "fail_fast";
-    case GroupPolicy::Kind::supervise: return "supervise";
-    case GroupPolicy::Kind::collect_all: return "collect_all";
-    case GroupPolicy::Kind::first_success: return "first_success";
-    case GroupPolicy::Kind::quorum: return "quorum";
+    case GroupPolicy::Kind::fail_fast:
+      return "fail_fast";
+    case GroupPolicy::Kind::supervise:
+      return "supervise";
+    case GroupPolicy::Kind::collect_all:
+      return "collect_all";
+    case GroupPolicy::Kind::first_success:
+      return "first_success";
+    case GroupPolicy::Kind::quorum:
+      return "quorum";
   }
   return "unknown policy";
 }

@@ -9,11 +9,11 @@
 #include "cascade/detail/group_runtime.hpp"
 #include "cascade/task_skipped.hpp"
 #include "cascade/upstream_failed.hpp"
+#include "core/block_memory.hpp"
 #include "core/context_access.hpp"
 #include "core/fault_injection.hpp"
 #include "core/group_task.hpp"
 #include "core/limit_slots.hpp"
-#include "core/block_memory.hpp"
 #include "core/pool_access.hpp"
 #include "core/running_tasks.hpp"
 #include "core/stack_marks.hpp"
@@ -26,8 +26,8 @@ struct GroupState::Limit : LimitSlots<StdSync, Task> {
 };
 
 struct GroupState::Extras {
-  std::unique_ptr<Limit> limit;           // null: no limit
-  std::unique_ptr<TaskLedger> ledger;     // null: no counts, no policy records; never replaced
+  std::unique_ptr<Limit> limit;        // null: no limit
+  std::unique_ptr<TaskLedger> ledger;  // null: no counts, no policy records; never replaced
 };
 
 namespace {
@@ -57,7 +57,9 @@ GroupState::GroupState(ContextNode* parent, GroupPolicy::Kind policy, pool::Aren
   if (arena_ != nullptr) pool::bind_group(*arena_);
 }
 
-void GroupState::keep_ledger(GroupPolicy policy) { extras().ledger = std::make_unique<TaskLedger>(policy); }
+void GroupState::keep_ledger(GroupPolicy policy) {
+  extras().ledger = std::make_unique<TaskLedger>(policy);
+}
 
 GroupState::Limit* GroupState::limit() const noexcept {
   return extras_ != nullptr ? extras_->limit.get() : nullptr;
@@ -152,7 +154,8 @@ void GroupState::release_slot() noexcept {
 void GroupState::set_limit(int limit) {
   if (!counter_.idle())
     throw std::logic_error(
-        "cascade::Group::set_limit: tasks are still active; set the limit before go() or after wait()");
+        "cascade::Group::set_limit: tasks are still active; set the limit before go() or after "
+        "wait()");
   if (limit >= 0)
     extras().limit = std::make_unique<Limit>(limit);
   else if (extras_ != nullptr)
@@ -259,17 +262,19 @@ void GroupState::skip_upstream(Task& task, TaskStateBase& upstream) noexcept {
 // task finished and the failure is a Cancelled (such as err()) or the context's cause itself.
 TaskOutcome GroupState::classify(const Error& failure) const {
   if (!cancelled.load(std::memory_order_acquire)) return TaskOutcome::failed;
-  return failure == cause() || failure.is<Cancelled>() ? TaskOutcome::cancelled : TaskOutcome::failed;
+  return failure == cause() || failure.is<Cancelled>() ? TaskOutcome::cancelled
+                                                       : TaskOutcome::failed;
 }
 
 // Cancels the context when the ledger says the policy is decided: first_success and quorum stop
 // the rest once enough tasks succeeded, or once too many failed.
 void GroupState::obey(TaskLedger::Verdict verdict) noexcept {
   switch (verdict) {
-    case TaskLedger::Verdict::none: return;
+    case TaskLedger::Verdict::none:
+      return;
     case TaskLedger::Verdict::enough_successes:
       cancel(policy_ == GroupPolicy::Kind::first_success ? LibraryCause::first_success
-                                                        : LibraryCause::quorum_reached,
+                                                         : LibraryCause::quorum_reached,
              CancelKind::cancelled);
       return;
     case TaskLedger::Verdict::successes_impossible:
@@ -297,14 +302,16 @@ Error GroupState::wait() {
     wait_traced();
   else
     wait_for_tasks();
-  if (policy_ == GroupPolicy::Kind::fail_fast) cancel(LibraryCause::group_finished, CancelKind::cancelled);
+  if (policy_ == GroupPolicy::Kind::fail_fast)
+    cancel(LibraryCause::group_finished, CancelKind::cancelled);
   return result();
 }
 
 // fail_fast and supervise: the first failure, else the skip's cause, else success. The other
 // policies: the ledger's verdict.
 Error GroupState::result() const {
-  if (policy_ != GroupPolicy::Kind::fail_fast && policy_ != GroupPolicy::Kind::supervise) [[unlikely]]
+  if (policy_ != GroupPolicy::Kind::fail_fast && policy_ != GroupPolicy::Kind::supervise)
+      [[unlikely]]
     return ledger_result();
   if (failure_flag_.recorded()) [[unlikely]]
     return first_failure_;
@@ -385,7 +392,8 @@ GroupState* construct_group_state(const Context* parent, Pool* pool, GroupPolicy
 
 GroupState* new_group_state(const Context* parent, Pool* pool) {
   auto* group = construct_group_state(
-      parent, pool, parent != nullptr ? GroupPolicy::Kind::fail_fast : GroupPolicy::Kind::supervise);
+      parent, pool,
+      parent != nullptr ? GroupPolicy::Kind::fail_fast : GroupPolicy::Kind::supervise);
   group->join_tree();
   return group;
 }
@@ -410,7 +418,9 @@ void end_group(GroupState& group) noexcept { group.end(); }
 void* allocate_task(std::size_t size) { return GroupState::allocate_task(size); }
 void free_task(void* storage) noexcept { GroupState::free_task(storage); }
 void submit(GroupState& group, TaskCallable& task) { group.submit(task, /*blocking=*/false); }
-void submit_blocking(GroupState& group, TaskCallable& task) { group.submit(task, /*blocking=*/true); }
+void submit_blocking(GroupState& group, TaskCallable& task) {
+  group.submit(task, /*blocking=*/true);
+}
 bool try_reserve_slot(GroupState& group) { return group.try_reserve_slot(); }
 void unreserve_slot(GroupState& group) noexcept { group.unreserve_slot(); }
 void submit_after(GroupState& group, TaskCallable& task, TaskStateBase* const* dependencies,
@@ -421,7 +431,9 @@ void submit_reserved(GroupState& group, TaskCallable& task, bool blocking) {
   group.submit_reserved(task, blocking);
 }
 void set_limit(GroupState& group, int limit) { group.set_limit(limit); }
-void cancel(GroupState& group, Error cause) { group.cancel(std::move(cause), CancelKind::cancelled); }
+void cancel(GroupState& group, Error cause) {
+  group.cancel(std::move(cause), CancelKind::cancelled);
+}
 Error wait(GroupState& group) { return group.wait(); }
 GroupStats stats(const GroupState& group) { return group.stats(); }
 TaskStateBase& first_result(const GroupState& group, const std::type_info& result_type) {

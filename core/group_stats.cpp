@@ -11,6 +11,8 @@ std::string to_string(const GroupStats& stats) {
          std::to_string(stats.cancelled) + ", skipped " + std::to_string(stats.skipped);
 }
 
-std::ostream& operator<<(std::ostream& out, const GroupStats& stats) { return out << to_string(stats); }
+std::ostream& operator<<(std::ostream& out, const GroupStats& stats) {
+  return out << to_string(stats);
+}
 
 }  // namespace cascade

@@ -15,14 +15,18 @@ class GroupState::Task final : public pool::Job {
  public:
   Task(GroupState& group, bool blocking) noexcept : group_(group), blocking_(blocking) {}
 
+  // sizeof(GroupState*): the size of the pointer that the reference group_ is stored as.
   static constexpr std::size_t kCallableOffset =
-      (sizeof(pool::Job) + sizeof(GroupState*) + sizeof(bool) + kTaskAlignment - 1) /
+      (sizeof(pool::Job) + sizeof(GroupState*) +  // NOLINT(bugprone-sizeof-expression)
+       sizeof(bool) + kTaskAlignment - 1) /
       kTaskAlignment * kTaskAlignment;
   static Task& of(TaskCallable& callable) noexcept {
-    return *static_cast<Task*>(static_cast<void*>(reinterpret_cast<unsigned char*>(&callable) - kCallableOffset));
+    return *static_cast<Task*>(
+        static_cast<void*>(reinterpret_cast<unsigned char*>(&callable) - kCallableOffset));
   }
   TaskCallable& callable() noexcept {
-    return *std::launder(reinterpret_cast<TaskCallable*>(reinterpret_cast<unsigned char*>(this) + kCallableOffset));
+    return *std::launder(
+        reinterpret_cast<TaskCallable*>(reinterpret_cast<unsigned char*>(this) + kCallableOffset));
   }
 
   pool::CompletionCounter& run() noexcept override {

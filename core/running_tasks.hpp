@@ -42,7 +42,8 @@ class RunningTask {
  private:
   static std::uint64_t bit_of(const GroupState& group) noexcept {
     constexpr int kAddressBitsSkipped = 7;  // nodes are 128-byte blocks
-    return std::uint64_t{1} << ((reinterpret_cast<std::uintptr_t>(&group) >> kAddressBitsSkipped) & 63);
+    return std::uint64_t{1} << ((reinterpret_cast<std::uintptr_t>(&group) >> kAddressBitsSkipped) &
+                                63);
   }
   static bool on_stack(const GroupState& group) noexcept;
 

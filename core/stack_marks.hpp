@@ -7,13 +7,13 @@
 namespace cascade::detail {
 
 // Carries the per-thread marks of the code on one stack (the tasks it runs: RunningTask; the
-// cancel callbacks it runs: callback_runner; the pool arena it runs in: pool::ArenaScope) across a call that may switch stacks. With oneTBB's
-// resumable tasks, a thread that suspends a task moves to another stack, and the suspended stack
-// may later continue on another thread; so may the stack of any TBB wait that runs tasks (the
-// waiting thread can pick up a resumed task and leave its own stack for another thread to
-// finish). Made before such a call, a StackMarks puts the marks back, when it is destroyed after
-// the call, on whichever thread continues. With kLeavesStack, the thread goes without marks
-// meanwhile, as it moves to a fresh stack.
+// cancel callbacks it runs: callback_runner; the pool arena it runs in: pool::ArenaScope) across a
+// call that may switch stacks. With oneTBB's resumable tasks, a thread that suspends a task moves
+// to another stack, and the suspended stack may later continue on another thread; so may the stack
+// of any TBB wait that runs tasks (the waiting thread can pick up a resumed task and leave its own
+// stack for another thread to finish). Made before such a call, a StackMarks puts the marks back,
+// when it is destroyed after the call, on whichever thread continues. With kLeavesStack, the thread
+// goes without marks meanwhile, as it moves to a fresh stack.
 //
 // Only the switches inside cascade's own calls are covered (Context::wait, Group::wait and
 // ~Group): a TBB wait that a task makes itself (a parallel_for, a tbb::task_group) may also move

@@ -74,7 +74,8 @@ class GroupState::DependencyGate {
   std::size_t dependencies_ = 0;
 };
 
-constinit thread_local GroupState::DependencyGate* GroupState::DependencyGate::pending_skips_ = nullptr;
+constinit thread_local GroupState::DependencyGate* GroupState::DependencyGate::pending_skips_ =
+    nullptr;
 constinit thread_local bool GroupState::DependencyGate::draining_skips_ = false;
 
 namespace {
@@ -82,10 +83,14 @@ namespace {
 // How much a dependency's outcome says about why its dependents are skipped.
 int telling(TaskOutcome outcome) noexcept {
   switch (outcome) {
-    case TaskOutcome::failed: return 3;
-    case TaskOutcome::cancelled: return 2;
-    case TaskOutcome::skipped_upstream_failed: return 1;
-    default: return 0;
+    case TaskOutcome::failed:
+      return 3;
+    case TaskOutcome::cancelled:
+      return 2;
+    case TaskOutcome::skipped_upstream_failed:
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -116,7 +121,8 @@ void GroupState::DependencyGate::free_storage() noexcept {
     ::operator delete(this);
 }
 
-void GroupState::DependencyGate::arm(Task& task, std::span<TaskStateBase* const> dependencies) noexcept {
+void GroupState::DependencyGate::arm(Task& task,
+                                     std::span<TaskStateBase* const> dependencies) noexcept {
   task_ = &task;
   Edge* edge = edges();
   for (TaskStateBase* dependency : dependencies) {
@@ -180,7 +186,8 @@ void GroupState::DependencyGate::skip() noexcept {
   upstream->release();
 }
 
-void GroupState::submit_after(TaskCallable& callable, std::span<TaskStateBase* const> dependencies) {
+void GroupState::submit_after(TaskCallable& callable,
+                              std::span<TaskStateBase* const> dependencies) {
   if (extras_ != nullptr) check_submittable(callable, /*blocking=*/false);
   DependencyGate& gate = DependencyGate::create(callable, dependencies.size());
   gate.arm(accept(callable, /*blocking=*/false), dependencies);

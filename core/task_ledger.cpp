@@ -56,9 +56,9 @@ TaskLedger::Verdict TaskLedger::start_judging() noexcept {
 
 // The required successes are impossible once some task did not succeed and the tasks that may
 // still succeed (those submitted so far, less those that did not succeed) are too few. (Too few
-// submissions alone cancel nothing: wait() reports them at the end.) Only judged once wait() has started, so
-// that a failure does not cancel a group that is still being filled; a task submitted after the
-// verdict is skipped, since the verdict cancels the context.
+// submissions alone cancel nothing: wait() reports them at the end.) Only judged once wait() has
+// started, so that a failure does not cancel a group that is still being filled; a task submitted
+// after the verdict is skipped, since the verdict cancels the context.
 TaskLedger::Verdict TaskLedger::judge_failures() const noexcept {
   if (!needs_successes()) return Verdict::none;
   const auto required = static_cast<std::uint64_t>(policy_.required_successes());

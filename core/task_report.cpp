@@ -13,14 +13,16 @@ namespace {
 std::string why(TaskOutcome outcome, const Error& failure) {
   switch (outcome) {
     case TaskOutcome::failed:
-    case TaskOutcome::cancelled: return failure.message();
+    case TaskOutcome::cancelled:
+      return failure.message();
     case TaskOutcome::skipped:
       if (const auto* skipped = failure.as<TaskSkipped>()) return skipped->cause().message();
       return failure.message();
     case TaskOutcome::skipped_upstream_failed:
       if (const auto* upstream = failure.as<UpstreamFailed>()) return upstream->reason();
       return failure.message();
-    default: return {};
+    default:
+      return {};
   }
 }
 
@@ -45,6 +47,8 @@ std::string TaskReport::str() const {
   return text;
 }
 
-std::ostream& operator<<(std::ostream& out, const TaskReport& report) { return out << report.str(); }
+std::ostream& operator<<(std::ostream& out, const TaskReport& report) {
+  return out << report.str();
+}
 
 }  // namespace cascade

@@ -118,10 +118,18 @@ std::string json_string(const std::string& text) {
   std::string out = "\"";
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char escaped[8];
@@ -154,9 +162,12 @@ std::string microseconds(std::uint64_t nanoseconds, std::uint64_t origin) {
 
 const char* outcome_name(Trace::Outcome outcome) {
   switch (outcome) {
-    case Trace::Outcome::succeeded: return "succeeded";
-    case Trace::Outcome::failed: return "failed";
-    case Trace::Outcome::skipped: return "skipped";
+    case Trace::Outcome::succeeded:
+      return "succeeded";
+    case Trace::Outcome::failed:
+      return "failed";
+    case Trace::Outcome::skipped:
+      return "skipped";
   }
   return "unknown";
 }
@@ -169,21 +180,22 @@ std::string json_event(const Event& event, int thread, std::uint64_t origin) {
     case Event::Kind::task:
       return "{\"name\":\"task\",\"cat\":\"task\",\"ph\":\"X\"," + where +
              ",\"dur\":" + microseconds(event.end, event.start) +
-             ",\"args\":{\"group\":" + address(event.subject) + ",\"context\":" +
-             address(event.other) + ",\"outcome\":\"" + outcome_name(event.outcome) + "\"}}";
+             ",\"args\":{\"group\":" + address(event.subject) +
+             ",\"context\":" + address(event.other) + ",\"outcome\":\"" +
+             outcome_name(event.outcome) + "\"}}";
     case Event::Kind::wait:
       return "{\"name\":\"wait\",\"cat\":\"group\",\"ph\":\"X\"," + where +
              ",\"dur\":" + microseconds(event.end, event.start) +
              ",\"args\":{\"group\":" + address(event.subject) + "}}";
     case Event::Kind::cancel:
       return "{\"name\":\"cancel\",\"cat\":\"context\",\"ph\":\"i\",\"s\":\"t\"," + where +
-             ",\"args\":{\"context\":" + address(event.subject) + ",\"cause\":" +
-             json_string(event.cause) + ",\"cascaded\":" + (event.cascaded ? "true" : "false") +
-             "}}";
+             ",\"args\":{\"context\":" + address(event.subject) +
+             ",\"cause\":" + json_string(event.cause) +
+             ",\"cascaded\":" + (event.cascaded ? "true" : "false") + "}}";
     case Event::Kind::context:
       return "{\"name\":\"context\",\"cat\":\"context\",\"ph\":\"i\",\"s\":\"t\"," + where +
-             ",\"args\":{\"context\":" + address(event.subject) + ",\"parent\":" +
-             address(event.other) + "}}";
+             ",\"args\":{\"context\":" + address(event.subject) +
+             ",\"parent\":" + address(event.other) + "}}";
   }
   return "{}";
 }
@@ -225,7 +237,8 @@ class TraceSession {
     if (path.empty())
       throw std::invalid_argument("cascade::start_tracing: the trace file's path is empty");
     if (!Registry::instance().begin(path))
-      throw std::logic_error("cascade::start_tracing: tracing is already on; call stop_tracing() first");
+      throw std::logic_error(
+          "cascade::start_tracing: tracing is already on; call stop_tracing() first");
     Trace::enabled_.store(true, std::memory_order_relaxed);
   }
   static std::size_t stop() {
@@ -245,27 +258,42 @@ std::uint64_t Trace::now() noexcept {
 void Trace::task(const void* group, const void* context, std::uint64_t start, Outcome outcome) {
   const std::uint64_t end = now();
   // A skip is placed when it happened, after the cancel that caused it (Trace::cancel's `when`).
-  record(Event{.kind = Event::Kind::task, .outcome = outcome,
-               .start = outcome == Outcome::skipped ? end : start, .end = end, .subject = group,
-               .other = context, .cause = {}});
+  record(Event{.kind = Event::Kind::task,
+               .outcome = outcome,
+               .start = outcome == Outcome::skipped ? end : start,
+               .end = end,
+               .subject = group,
+               .other = context,
+               .cause = {}});
 }
 
 void Trace::wait(const void* group, std::uint64_t start) {
-  record(Event{.kind = Event::Kind::wait, .start = start, .end = now(), .subject = group,
-               .other = nullptr, .cause = {}});
+  record(Event{.kind = Event::Kind::wait,
+               .start = start,
+               .end = now(),
+               .subject = group,
+               .other = nullptr,
+               .cause = {}});
 }
 
 void Trace::cancel(const void* context, std::uint64_t when, const Error& cause, bool cascaded) {
   try {
-    record(Event{.kind = Event::Kind::cancel, .cascaded = cascaded, .start = when,
-                 .subject = context, .cause = cause.message()});
+    record(Event{.kind = Event::Kind::cancel,
+                 .cascaded = cascaded,
+                 .start = when,
+                 .subject = context,
+                 .cause = cause.message()});
   } catch (...) {  // the cause's message could not be made: the event is dropped
   }
 }
 
 void Trace::context(const void* context, const void* parent) {
-  record(Event{.kind = Event::Kind::context, .start = now(), .end = 0, .subject = context,
-               .other = parent, .cause = {}});
+  record(Event{.kind = Event::Kind::context,
+               .start = now(),
+               .end = 0,
+               .subject = context,
+               .other = parent,
+               .cause = {}});
 }
 
 namespace {

@@ -8,10 +8,14 @@ namespace {
 // How a task that did not succeed ended, as a verb phrase: "failed", "was cancelled", ...
 std::string ended(TaskOutcome outcome) {
   switch (outcome) {
-    case TaskOutcome::failed: return "failed";
-    case TaskOutcome::cancelled: return "was cancelled";
-    case TaskOutcome::skipped: return "was skipped";
-    default: return "ended " + std::string(to_string(outcome));
+    case TaskOutcome::failed:
+      return "failed";
+    case TaskOutcome::cancelled:
+      return "was cancelled";
+    case TaskOutcome::skipped:
+      return "was skipped";
+    default:
+      return "ended " + std::string(to_string(outcome));
   }
 }
 

@@ -78,9 +78,9 @@ bool print_report(const TreeReport& report, const cascade::Context& side,
   for (int level = 1; level <= kGroupLevels; ++level) {
     const LevelReport& seen = report.levels[static_cast<std::size_t>(level - 1)];
     all_saw_cause = all_saw_cause && seen.heard == cause && seen.returned == cause;
-    std::cout << "  group " << level << ": on_cancel callback ran with the root's cause: "
-              << yes_no(seen.heard == cause) << "; wait() returned it: "
-              << yes_no(seen.returned == cause) << '\n';
+    std::cout << "  group " << level
+              << ": on_cancel callback ran with the root's cause: " << yes_no(seen.heard == cause)
+              << "; wait() returned it: " << yes_no(seen.returned == cause) << '\n';
   }
   std::cout << "  leaf task: saw cancelled() between two slices of work and returned: "
             << yes_no(report.leaf_noticed) << '\n';

@@ -49,7 +49,9 @@ cascade::Error descend(const cascade::Context& ctx, int depth) {
 int main() {
   bool ok = true;
   auto check = [&ok](bool passed, const char* example) {
-    if (!passed) std::cerr << "getting_started: the example \"" << example << "\" did not behave as documented\n";
+    if (!passed)
+      std::cerr << "getting_started: the example \"" << example
+                << "\" did not behave as documented\n";
     ok = ok && passed;
   };
   check(sum_in_parallel() == 5050, "a first group");

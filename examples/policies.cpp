@@ -38,7 +38,8 @@ std::string validate_all(const std::vector<int>& records) {
   cascade::Group group(cascade::GroupOptions{.policy = cascade::GroupPolicy::collect_all()});
   for (int record : records) {
     group.go([record] {
-      if (record < 0) throw std::invalid_argument("record " + std::to_string(record) + " is negative");
+      if (record < 0)
+        throw std::invalid_argument("record " + std::to_string(record) + " is negative");
     });
   }
   const cascade::Error result = group.wait();
@@ -62,7 +63,8 @@ int ask_replicas(int replicas, int the_one_that_answers) {
 
 // A policy is chosen when the group is made: here three of the replicas' writes must succeed.
 cascade::Error write_three(const cascade::Context& parent_ctx) {
-  cascade::Group group(parent_ctx, cascade::GroupOptions{.policy = cascade::GroupPolicy::quorum(3)});
+  cascade::Group group(parent_ctx,
+                       cascade::GroupOptions{.policy = cascade::GroupPolicy::quorum(3)});
   for (int replica = 0; replica < 4; ++replica) group.go([] {});
   return group.wait();
 }
@@ -80,7 +82,8 @@ cascade::GroupStats write_with_quorum() {
 int main() {
   bool ok = true;
   auto check = [&ok](bool passed, const char* example) {
-    if (!passed) std::cerr << "policies: the example \"" << example << "\" did not behave as documented\n";
+    if (!passed)
+      std::cerr << "policies: the example \"" << example << "\" did not behave as documented\n";
     ok = ok && passed;
   };
   check(sum_of_squares() == 14, "results");
@@ -93,6 +96,7 @@ int main() {
   const cascade::GroupStats stats = write_with_quorum();
   std::cout << stats << '\n';
   // The failing write either failed, or was skipped when the quorum was reached before it ran.
-  check(stats.submitted == 3 && stats.succeeded == 2 && stats.failed + stats.skipped == 1, "quorum");
+  check(stats.submitted == 3 && stats.succeeded == 2 && stats.failed + stats.skipped == 1,
+        "quorum");
   return ok ? 0 : 1;
 }

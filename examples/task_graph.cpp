@@ -10,9 +10,9 @@ int main() {
   cascade::Task<int> a = group.spawn([] { return 20; });
   cascade::Task<void> b = group.spawn([] { std::puts("b done"); });
   cascade::Task<std::string> c = group.spawn([] { return std::string("two"); });
-  cascade::Task<std::string> d = group.spawn(
-      [](int n, const std::string& word) { return std::to_string(n + 2) + " " + word; },
-      cascade::after(a, b, c));
+  cascade::Task<std::string> d =
+      group.spawn([](int n, const std::string& word) { return std::to_string(n + 2) + " " + word; },
+                  cascade::after(a, b, c));
   group.wait().throw_if_error();
   const std::string result = d.get();  // "22 two"
   std::printf("d: %s\n", result.c_str());

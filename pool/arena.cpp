@@ -55,7 +55,8 @@ tbb::numa_node_id checked_numa_node(int node) {
   const std::vector<tbb::numa_node_id> nodes = tbb::info::numa_nodes();
   if (std::find(nodes.begin(), nodes.end(), node) == nodes.end()) {
     std::string known;
-    for (const tbb::numa_node_id known_node : nodes) known += (known.empty() ? "" : ", ") + std::to_string(known_node);
+    for (const tbb::numa_node_id known_node : nodes)
+      known += (known.empty() ? "" : ", ") + std::to_string(known_node);
     throw std::invalid_argument("cascade::Pool: NUMA node " + std::to_string(node) +
                                 " is not one oneTBB reports (" + known + "); use -1 for anywhere");
   }

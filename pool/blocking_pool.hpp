@@ -35,9 +35,9 @@ class BlockingPool {
 
   void start_thread(bool permanent);  // under mutex_; throws std::system_error, std::bad_alloc
   void serve(bool permanent) noexcept;
-  Job* pop() noexcept;  // under mutex_
+  Job* pop() noexcept;                                             // under mutex_
   bool should_end(bool permanent, bool timed_out) const noexcept;  // under mutex_
-  bool above_the_bound(bool permanent) const noexcept;              // under mutex_
+  bool above_the_bound(bool permanent) const noexcept;             // under mutex_
 
   mutable std::mutex mutex_;
   std::condition_variable work_arrived_;

@@ -47,7 +47,7 @@ class JobTask final : public d1::task {
   }
   static void* allocate(std::size_t bytes) {
     if (bytes <= detail::TaskMemory::kBlockSize) return detail::TaskMemory::allocate();
-    return ::operator new(bytes, std::align_val_t{alignof(JobTask)});
+    return ::operator new (bytes, std::align_val_t{alignof(JobTask)});
   }
   void* storage() noexcept { return job_storage_; }
   static JobTask& of(void* storage) noexcept {
@@ -65,7 +65,7 @@ class JobTask final : public d1::task {
     if (bytes <= detail::TaskMemory::kBlockSize)
       detail::TaskMemory::free(this);
     else
-      ::operator delete(this, std::align_val_t{alignof(JobTask)});
+      ::operator delete (this, std::align_val_t{alignof(JobTask)});
   }
 
  private:

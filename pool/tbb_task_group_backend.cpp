@@ -148,17 +148,11 @@ CompletionCounter::CompletionCounter() { new (storage_) CountedGroup*(&take_grou
 
 CompletionCounter::~CompletionCounter() { give_back_group(counted_group(storage_)); }
 
-void CompletionCounter::add() noexcept {
-  counted_group(storage_).unfinished.add();
-}
+void CompletionCounter::add() noexcept { counted_group(storage_).unfinished.add(); }
 
-void CompletionCounter::done() noexcept {
-  counted_group(storage_).unfinished.done();
-}
+void CompletionCounter::done() noexcept { counted_group(storage_).unfinished.done(); }
 
-bool CompletionCounter::idle() const noexcept {
-  return counted_group(storage_).unfinished.idle();
-}
+bool CompletionCounter::idle() const noexcept { return counted_group(storage_).unfinished.idle(); }
 
 namespace {
 

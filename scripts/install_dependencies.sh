@@ -13,10 +13,10 @@ set -euo pipefail
 # libtbb), Relacy (model checking) and gdb (the hang watchdog's thread stacks). For the docs
 # and tracing tests: python3 (scripts/check_doc_snippets.py, the Doxygen filter,
 # tests/tracing/check_trace.py) and doxygen
-# (scripts/build_api_docs.sh).
+# (scripts/build_api_docs.sh). For the lint tests (tests/lint/): clang-format and clang-tidy.
 readonly BUILD_PACKAGES=(cmake ninja-build g++ pkgconf libtbb-dev libgtest-dev libbenchmark-dev
                          libssl-dev libcpp-httplib-dev clang libclang-rt-14-dev llvm xz-utils
-                         relacy-dev gdb python3 doxygen)
+                         relacy-dev gdb python3 doxygen clang-format clang-tidy)
 # scripts/benchmark_ratios.py and scripts/benchmark_report.py, which draws its chart with
 # matplotlib.
 readonly REPORT_PACKAGES=(python3 python3-matplotlib)

@@ -31,7 +31,8 @@ std::vector<Child> made_on_exited_threads(Make make) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&, t] {
-      for (int i = 0; i < kChildrenPerThread; ++i) per_thread[static_cast<std::size_t>(t)].push_back(make());
+      for (int i = 0; i < kChildrenPerThread; ++i)
+        per_thread[static_cast<std::size_t>(t)].push_back(make());
     });
   for (std::thread& thread : threads) thread.join();
   std::vector<Child> all;
@@ -42,7 +43,8 @@ std::vector<Child> made_on_exited_threads(Make make) {
 
 TEST(ContextLifetime, ChildrenOutliveTheThreadsThatMadeThem) {
   auto [root, cancel_root] = cascade::with_cancel(Context::background());
-  std::vector<Child> children = made_on_exited_threads([&root = root] { return cascade::with_cancel(root); });
+  std::vector<Child> children =
+      made_on_exited_threads([&root = root] { return cascade::with_cancel(root); });
   EXPECT_EQ(root.child_count(), children.size());
   cancel_root();
   for (const Child& child : children) ASSERT_TRUE(child.first.cancelled());
@@ -51,7 +53,8 @@ TEST(ContextLifetime, ChildrenOutliveTheThreadsThatMadeThem) {
 
 TEST(ContextLifetime, ChildrenDestroyedOnAnotherThreadLeaveTheParent) {
   auto [root, cancel_root] = cascade::with_cancel(Context::background());
-  std::vector<Child> children = made_on_exited_threads([&root = root] { return cascade::with_cancel(root); });
+  std::vector<Child> children =
+      made_on_exited_threads([&root = root] { return cascade::with_cancel(root); });
   std::thread destroyer([moved = std::move(children)]() mutable { moved.clear(); });
   destroyer.join();
   EXPECT_EQ(root.child_count(), 0U);
@@ -61,12 +64,14 @@ TEST(ContextLifetime, ChildrenDestroyedOnAnotherThreadLeaveTheParent) {
 TEST(ContextLifetime, RecycledNodesStartLive) {
   auto [root, cancel_root] = cascade::with_cancel(Context::background());
   for (int round = 0; round < 3; ++round) {
-    std::vector<Child> children = made_on_exited_threads([&root = root] { return cascade::with_cancel(root); });
+    std::vector<Child> children =
+        made_on_exited_threads([&root = root] { return cascade::with_cancel(root); });
     std::atomic<int> callbacks{0};
     std::vector<cascade::CancelCallback> registrations;
     for (const Child& child : children)
       registrations.push_back(child.first.on_cancel([&callbacks] { callbacks.fetch_add(1); }));
-    for (const Child& child : children) child.second(cascade::Error::make(std::runtime_error("round")));
+    for (const Child& child : children)
+      child.second(cascade::Error::make(std::runtime_error("round")));
     EXPECT_EQ(callbacks.load(), kThreads * kChildrenPerThread);
     registrations.clear();
     children.clear();
@@ -116,7 +121,8 @@ TEST(ContextLifetime, ParentDroppedWithItsChildrenIsFreedByWhicheverGoesLast) {
   for (int round = 0; round < 50; ++round) {
     auto parent = std::make_optional(cascade::with_cancel(root));
     std::vector<std::vector<Child>> shares(kThreads);
-    for (int i = 0; i < 64; ++i) shares[static_cast<std::size_t>(i % kThreads)].push_back(cascade::with_cancel(parent->first));
+    for (int i = 0; i < 64; ++i)
+      shares[static_cast<std::size_t>(i % kThreads)].push_back(cascade::with_cancel(parent->first));
     std::atomic<bool> go{false};
     std::vector<std::thread> droppers;
     for (std::vector<Child>& share : shares)
@@ -131,7 +137,6 @@ TEST(ContextLifetime, ParentDroppedWithItsChildrenIsFreedByWhicheverGoesLast) {
   }
   EXPECT_FALSE(root.cancelled());
 }
-
 
 // live_context_nodes() counts every node from creation to destruction, whichever threads create
 // and free it; the counts of exited threads are kept.

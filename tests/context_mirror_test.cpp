@@ -80,12 +80,24 @@ class Agreement {
 
   void step() {
     switch (pick(6)) {
-      case 0: create(); break;
-      case 1: cancel(); break;
-      case 2: register_callback(); break;
-      case 3: stop(); break;
-      case 4: drop_callback(); break;
-      default: drop_context(); break;
+      case 0:
+        create();
+        break;
+      case 1:
+        cancel();
+        break;
+      case 2:
+        register_callback();
+        break;
+      case 3:
+        stop();
+        break;
+      case 4:
+        drop_callback();
+        break;
+      default:
+        drop_context();
+        break;
     }
     expect_agreement();
   }
@@ -101,7 +113,9 @@ class Agreement {
   }
 
  private:
-  std::size_t pick(std::size_t count) { return std::uniform_int_distribution<std::size_t>(0, count - 1)(random_); }
+  std::size_t pick(std::size_t count) {
+    return std::uniform_int_distribution<std::size_t>(0, count - 1)(random_);
+  }
   ContextPair* live_context() {
     std::vector<ContextPair*> live;
     for (ContextPair& context : contexts_)
@@ -113,7 +127,8 @@ class Agreement {
     if (contexts_.size() == kSlots) return;
     ContextPair* parent = pick(3) == 0 ? nullptr : live_context();
     ContextPair& child = contexts_.emplace_back();
-    auto* node = new TracedNode(parent ? &ContextAccess::node(*parent->real) : nullptr, *child.real_freed);
+    auto* node =
+        new TracedNode(parent ? &ContextAccess::node(*parent->real) : nullptr, *child.real_freed);
     child.real = ContextAccess::adopt(node);
     node->join_tree();
     child.mirror = std::make_unique<MirrorNode>(parent ? parent->mirror.get() : nullptr);
@@ -124,7 +139,8 @@ class Agreement {
     ContextPair* context = live_context();
     if (context == nullptr) return;
     const std::size_t cause = pick(kCauses);
-    const bool real = ContextAccess::node(*context->real).cancel(causes_[cause], CancelKind::cancelled);
+    const bool real =
+        ContextAccess::node(*context->real).cancel(causes_[cause], CancelKind::cancelled);
     EXPECT_EQ(real, context->mirror->cancel(static_cast<int>(cause) + 1));
   }
   void register_callback() {
@@ -164,7 +180,8 @@ class Agreement {
       const Error cause = context.real->cause();
       const int mirror_cause = context.mirror->cause();
       EXPECT_EQ(context.real->cancelled(), mirror_cause != 0);
-      EXPECT_EQ(cause, mirror_cause == 0 ? Error() : causes_[static_cast<std::size_t>(mirror_cause) - 1]);
+      EXPECT_EQ(cause,
+                mirror_cause == 0 ? Error() : causes_[static_cast<std::size_t>(mirror_cause) - 1]);
       EXPECT_EQ(context.real->child_count(), context.mirror->child_count());
     }
     for (std::size_t index = 0; index < callbacks_.size(); ++index) {

@@ -224,9 +224,8 @@ TEST(ContextTree, CallbackMayRegisterAnotherCallback) {
   Cancellable context = root_child();
   int inner_runs = 0;
   std::optional<CancelCallback> inner;
-  const CancelCallback outer = context.context.on_cancel([&] {
-    inner.emplace(context.context.on_cancel([&inner_runs] { ++inner_runs; }));
-  });
+  const CancelCallback outer = context.context.on_cancel(
+      [&] { inner.emplace(context.context.on_cancel([&inner_runs] { ++inner_runs; })); });
   context.cancel();
   EXPECT_EQ(inner_runs, 1);
 }

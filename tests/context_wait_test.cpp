@@ -46,9 +46,10 @@ constexpr std::chrono::milliseconds kTimeout{20};
 // the failure), so that waits below it return even when the library fails to end them.
 class Watchdog {
  public:
-  Watchdog() : thread_([this] {
-    if (!finished_.wait()) rescue_.cancel(Error::make(std::runtime_error("watchdog")));
-  }) {}
+  Watchdog()
+      : thread_([this] {
+          if (!finished_.wait()) rescue_.cancel(Error::make(std::runtime_error("watchdog")));
+        }) {}
   ~Watchdog() { finished_.count_down(); }
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;

@@ -140,8 +140,8 @@ TEST(Deadline, EarliestTimePointGivesAContextBornCancelled) {
 }
 
 TEST(Deadline, NegativeTimeoutsGiveContextsBornCancelled) {
-  for (const std::chrono::nanoseconds timeout : {-1ns, std::chrono::nanoseconds(-1h),
-                                                 std::chrono::nanoseconds::min()}) {
+  for (const std::chrono::nanoseconds timeout :
+       {-1ns, std::chrono::nanoseconds(-1h), std::chrono::nanoseconds::min()}) {
     const Cancellable context = timed_child(Context::background(), timeout);
     EXPECT_TRUE(context.context.cancelled()) << timeout.count();
     EXPECT_EQ(kind_of(context.context.err()), ErrorKind::kDeadlineExceeded) << timeout.count();

@@ -179,6 +179,7 @@ TEST(Error, ThrowIfErrorRethrowsAFailure) {
 
 TEST(Error, CopiesAreEqual) {
   const Error original = Error::make(std::runtime_error("same"));
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the copy is what is tested
   const Error copy = original;
   Error assigned;
   assigned = original;
@@ -211,9 +212,7 @@ TEST(Error, MovedErrorKeepsTheFailure) {
   EXPECT_EQ(target, copy);
 }
 
-TEST(Cancelled, WhatSaysContextCancelled) {
-  EXPECT_STREQ(Cancelled().what(), "context cancelled");
-}
+TEST(Cancelled, WhatSaysContextCancelled) { EXPECT_STREQ(Cancelled().what(), "context cancelled"); }
 
 TEST(Cancelled, DetailIsAppendedToTheText) {
   EXPECT_STREQ(Cancelled("group finished").what(), "context cancelled: group finished");

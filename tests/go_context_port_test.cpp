@@ -54,15 +54,15 @@ TEST(GoContextPort, ParentFinishesChild) {
   Cancellable grandchild = child_of(timer_child.context);
   ASSERT_EQ(parent.context.child_count(), 2U);
   ASSERT_EQ(timer_child.context.child_count(), 1U);
-  for (const Context* context : {&parent.context, &cancel_child.context, &timer_child.context,
-                                 &grandchild.context}) {
+  for (const Context* context :
+       {&parent.context, &cancel_child.context, &timer_child.context, &grandchild.context}) {
     EXPECT_TRUE(live(*context));
   }
 
   parent.cancel();
 
-  for (const Context* context : {&parent.context, &cancel_child.context, &timer_child.context,
-                                 &grandchild.context}) {
+  for (const Context* context :
+       {&parent.context, &cancel_child.context, &timer_child.context, &grandchild.context}) {
     EXPECT_TRUE(context->cancelled());
     EXPECT_EQ(kind_of(context->err()), ErrorKind::kCancelled);
     EXPECT_EQ(context->child_count(), 0U);
@@ -112,9 +112,11 @@ TEST(GoContextPort, Deadline) {
 
   const Cancellable parent = deadline_child(Context::background(), Clock::now() + kShortDeadline);
   const Cancellable later_child = deadline_child(parent.context, Clock::now() + kFarDeadline);
-  EXPECT_TRUE(fires_deadline_exceeded(later_child.context)) << "WithDeadline+otherContext+WithDeadline";
+  EXPECT_TRUE(fires_deadline_exceeded(later_child.context))
+      << "WithDeadline+otherContext+WithDeadline";
 
-  const Cancellable live_parent = deadline_child(Context::background(), Clock::now() + kShortDeadline);
+  const Cancellable live_parent =
+      deadline_child(Context::background(), Clock::now() + kShortDeadline);
   const Cancellable past = deadline_child(live_parent.context, Clock::now() - 96h);
   EXPECT_TRUE(past.context.cancelled()) << "a deadline in the past gives a cancelled context";
   EXPECT_TRUE(fires_deadline_exceeded(past.context)) << "WithDeadline+inthepast";
@@ -129,7 +131,8 @@ TEST(GoContextPort, Timeout) {
 
   const Cancellable parent = timed_child(Context::background(), kShortDeadline);
   const Cancellable later_child = timed_child(parent.context, kFarDeadline);
-  EXPECT_TRUE(fires_deadline_exceeded(later_child.context)) << "WithTimeout+otherContext+WithTimeout";
+  EXPECT_TRUE(fires_deadline_exceeded(later_child.context))
+      << "WithTimeout+otherContext+WithTimeout";
 
   const Cancellable past = timed_child(Context::background(), -96h);
   EXPECT_TRUE(past.context.cancelled()) << "a negative timeout gives a cancelled context";
@@ -175,7 +178,9 @@ std::vector<CauseCase> cause_cases(const Error& first_cause, const Error& second
   const Context background = Context::background();
   return {
       {"Background",
-       [=](Scenario&) { return std::pair{background, Expected{kSuccess, kSuccess, {}}}; }},
+       [=](Scenario&) {
+         return std::pair{background, Expected{kSuccess, kSuccess, {}}};
+       }},
       {"WithCancel",
        [=](Scenario& s) {
          const Cancellable& c = s.keep(child_of(background));
@@ -375,10 +380,9 @@ std::size_t first_timed_layer(const std::vector<Cancellable>& layers) {
     const Context& layer = layers[i].context;
     const ErrorKind expected = i < first_cancelled ? ErrorKind::kSuccess : kind;
     if (kind_of(layer.err()) != expected) {
-      return ::testing::AssertionFailure() << "layer " << i << " of " << layers.size()
-                                           << " reports " << kind_of(layer.err()) << ", expected "
-                                           << expected << " (first cancelled: " << first_cancelled
-                                           << ')';
+      return ::testing::AssertionFailure()
+             << "layer " << i << " of " << layers.size() << " reports " << kind_of(layer.err())
+             << ", expected " << expected << " (first cancelled: " << first_cancelled << ')';
     }
   }
   return ::testing::AssertionSuccess();

@@ -46,11 +46,7 @@ TEST(GoErrgroupPort, ZeroGroup) {
   const Error first = task_failure(1);
   const Error second = task_failure(2);
   const std::vector<std::vector<Error>> cases = {
-      {},
-      {Error()},
-      {first},
-      {first, Error()},
-      {first, Error(), second},
+      {}, {Error()}, {first}, {first, Error()}, {first, Error(), second},
   };
   for (std::size_t c = 0; c < cases.size(); ++c) {
     Group group;

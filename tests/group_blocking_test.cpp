@@ -262,13 +262,15 @@ TEST(BlockingPool, LimitsAreValidated) {
   } catch (const std::invalid_argument& error) {
     EXPECT_NE(std::string(error.what()).find("max_threads"), std::string::npos) << error.what();
   }
-  EXPECT_THROW(cascade::set_blocking_pool_limits({.max_threads = 4, .idle_timeout = std::chrono::milliseconds(-1)}),
+  EXPECT_THROW(cascade::set_blocking_pool_limits(
+                   {.max_threads = 4, .idle_timeout = std::chrono::milliseconds(-1)}),
                std::invalid_argument);
 }
 
 TEST(BlockingPool, IdleThreadsEndAndTheFirstStays) {
   const LimitsGuard restore;
-  cascade::set_blocking_pool_limits({.max_threads = 512, .idle_timeout = std::chrono::milliseconds(1)});
+  cascade::set_blocking_pool_limits(
+      {.max_threads = 512, .idle_timeout = std::chrono::milliseconds(1)});
   constexpr int kTasks = 8;
   EXPECT_EQ(run_blocking_tasks_together(kTasks), kTasks);
   EXPECT_GE(cascade::blocking_pool_stats().threads, 1);
@@ -288,7 +290,8 @@ TEST(BlockingPool, LoweringTheBoundEndsIdleThreadsWithoutWaitingForTheTimeout) {
 
 TEST(BlockingPool, MaxThreadsBoundsHowManyRunAtOnce) {
   const LimitsGuard restore;
-  cascade::set_blocking_pool_limits({.max_threads = 2, .idle_timeout = std::chrono::milliseconds(1)});
+  cascade::set_blocking_pool_limits(
+      {.max_threads = 2, .idle_timeout = std::chrono::milliseconds(1)});
   ASSERT_TRUE(pool_shrinks_to(2));
   constexpr int kTasks = 6;
   ActivityGauge gauge;

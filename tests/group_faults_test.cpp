@@ -46,6 +46,7 @@ class FailsToTransfer {
   FailsToTransfer(const FailsToTransfer& other) : runs_(other.runs_), raise_(other.raise_) {
     raise_();
   }
+  // NOLINTNEXTLINE(performance-noexcept-move-constructor): throwing here is what it is for
   FailsToTransfer(FailsToTransfer&& other) : runs_(other.runs_), raise_(other.raise_) { raise_(); }
   FailsToTransfer& operator=(const FailsToTransfer&) = delete;
   FailsToTransfer& operator=(FailsToTransfer&&) = delete;

@@ -194,8 +194,8 @@ TEST(GroupLimit, CancellingTheGroupDropsQueuedTasksAsSkipped) {
 
 TEST(GroupLimit, CancellingTheParentDropsQueuedTasksAsSkipped) {
   const CancellableParent parent;
-  expect_cancel_drops_queued_tasks(
-      [&parent](Group&, const Error& cause) { parent.cancel(cause); }, parent.context);
+  expect_cancel_drops_queued_tasks([&parent](Group&, const Error& cause) { parent.cancel(cause); },
+                                   parent.context);
 }
 
 TEST(GroupLimit, FailureOfTheRunningTaskDropsQueuedTasks) {

@@ -141,7 +141,8 @@ TEST(FirstSuccess, OneOfAThousandSearchersWins) {
   const cascade::GroupStats stats = group.stats();
   EXPECT_EQ(stats.submitted, static_cast<std::uint64_t>(kSearchers));
   EXPECT_EQ(stats.succeeded, 1u);
-  EXPECT_EQ(stats.failed + stats.cancelled + stats.skipped, static_cast<std::uint64_t>(kSearchers - 1));
+  EXPECT_EQ(stats.failed + stats.cancelled + stats.skipped,
+            static_cast<std::uint64_t>(kSearchers - 1));
 }
 
 TEST(FirstSuccess, TheWinnerCancelsTheOthers) {
@@ -275,7 +276,9 @@ TEST(Quorum, FailsClearlyWhenTooFewTasksWereSubmitted) {
   group.go([] {});
   group.go([] {});
   const Error result = group.wait();
-  EXPECT_TRUE(mentions(result, "quorum(3) needs 3 successful task(s), but only 2 task(s) were submitted and 2 succeeded"))
+  EXPECT_TRUE(mentions(
+      result,
+      "quorum(3) needs 3 successful task(s), but only 2 task(s) were submitted and 2 succeeded"))
       << result.message();
 }
 

@@ -212,8 +212,8 @@ TEST_P(PoolTest, LimitHoldsInAPool) {
 
 TEST_P(PoolTest, WaitInsideItsOwnTaskIsRefused) {
   Group group(pool_);
-  cascade::testing::expect_wait_inside_own_task_refused(group,
-                                                        [](Group& to, auto task) { to.go(std::move(task)); });
+  cascade::testing::expect_wait_inside_own_task_refused(
+      group, [](Group& to, auto task) { to.go(std::move(task)); });
 }
 
 TEST_P(PoolTest, ManySubmittersAndWaitersAtOnce) {
@@ -242,7 +242,8 @@ TEST(Pool, BadSizesAndNodesAreRefusedByName) {
     Pool pool(0);
     ADD_FAILURE() << "Pool(0) was accepted";
   } catch (const std::invalid_argument& error) {
-    EXPECT_NE(std::string(error.what()).find("at least 1 thread"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("at least 1 thread"), std::string::npos)
+        << error.what();
   }
   PoolOptions negative;
   negative.threads = -2;

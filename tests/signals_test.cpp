@@ -86,8 +86,8 @@ void install(int signal, void (*handler)(int)) {
   if (actual.sa_handler != expected.sa_handler)
     return ::testing::AssertionFailure() << "another handler is installed";
   if (actual.sa_flags != expected.sa_flags)
-    return ::testing::AssertionFailure() << "flags " << actual.sa_flags << ", expected "
-                                         << expected.sa_flags;
+    return ::testing::AssertionFailure()
+           << "flags " << actual.sa_flags << ", expected " << expected.sa_flags;
   for (int signal = 1; signal < NSIG; ++signal) {
     if (sigismember(&actual.sa_mask, signal) != sigismember(&expected.sa_mask, signal))
       return ::testing::AssertionFailure() << "the mask differs at signal " << signal;
@@ -183,8 +183,12 @@ class NotifySignals : public ::testing::Test {
   }
 
  private:
-  struct sigaction& original(int signal) { return original_[static_cast<std::size_t>(signal)]; }
-  struct sigaction& own(int signal) { return own_[static_cast<std::size_t>(signal)]; }
+  struct sigaction& original(int signal) {
+    return original_[static_cast<std::size_t>(signal)];
+  }
+  struct sigaction& own(int signal) {
+    return own_[static_cast<std::size_t>(signal)];
+  }
 
   std::array<struct sigaction, NSIG> original_{};
   std::array<struct sigaction, NSIG> own_{};
@@ -239,8 +243,7 @@ TEST_F(NotifySignals, UnnamedSignalCancelsWithItsNumber) {
   ASSERT_EQ(raise(signal), 0);
   ASSERT_TRUE(context.context.wait_for(kPatience));
   EXPECT_TRUE(cancelled_by_signal(context.context, signal));
-  EXPECT_EQ(context.context.cause().message(),
-            "signal received: signal " + std::to_string(signal));
+  EXPECT_EQ(context.context.cause().message(), "signal received: signal " + std::to_string(signal));
 }
 
 TEST_F(NotifySignals, SignalSentToAnotherThreadCancels) {
@@ -264,8 +267,7 @@ TEST_F(NotifySignals, SignalSentToTheProcessCancels) {
 
 TEST_F(NotifySignals, OneArrivalCancelsEveryListener) {
   const Cancellable first = cancellable(notify_signals(Context::background(), {SIGUSR1}));
-  const Cancellable second =
-      cancellable(notify_signals(Context::background(), {SIGUSR2, SIGUSR1}));
+  const Cancellable second = cancellable(notify_signals(Context::background(), {SIGUSR2, SIGUSR1}));
   ASSERT_EQ(raise(SIGUSR1), 0);
   ASSERT_TRUE(first.context.wait_for(kPatience));
   ASSERT_TRUE(second.context.wait_for(kPatience));

@@ -77,9 +77,10 @@ TEST(TaskGraph, ADependentStartsOnlyAfterEveryDependencyFinished) {
   std::atomic<int> finished{0};
   std::vector<Task<void>> firsts;
   for (int i = 0; i < 8; ++i)
-    firsts.push_back(group.spawn([&finished] { finished.fetch_add(1, std::memory_order_relaxed); }));
-  Task<int> seen = group.spawn([&finished] { return finished.load(std::memory_order_relaxed); },
-                               after(firsts));
+    firsts.push_back(
+        group.spawn([&finished] { finished.fetch_add(1, std::memory_order_relaxed); }));
+  Task<int> seen =
+      group.spawn([&finished] { return finished.load(std::memory_order_relaxed); }, after(firsts));
   ASSERT_TRUE(is_success(group.wait()));
   EXPECT_EQ(seen.get(), 8);
 }
@@ -161,10 +162,12 @@ TEST(TaskGraph, CancellingTheGroupSkipsADependentThatWaitsForItsDependencies) {
   });
   Group group;
   std::atomic<bool> ran{false};
-  Task<int> dependent = group.spawn([&ran](int n) {
-    ran = true;
-    return n;
-  }, after(slow));
+  Task<int> dependent = group.spawn(
+      [&ran](int n) {
+        ran = true;
+        return n;
+      },
+      after(slow));
   group.cancel();
   release.cancel();
   ASSERT_TRUE(is_success(outer.wait()));
@@ -366,7 +369,8 @@ TEST(TaskGraphDiamond, QuorumSkipsTheDownstreamOfTheFailedBranch) {
   ASSERT_TRUE(is_success(group.wait()));
   EXPECT_EQ(graph.a.outcome(), TaskOutcome::succeeded);
   // c's success may reach the quorum before b starts (then b is skipped).
-  EXPECT_TRUE(graph.b.outcome() == TaskOutcome::failed || graph.b.outcome() == TaskOutcome::skipped);
+  EXPECT_TRUE(graph.b.outcome() == TaskOutcome::failed ||
+              graph.b.outcome() == TaskOutcome::skipped);
   expect_downstream_skipped(graph, {"'b'"});
 }
 
@@ -413,7 +417,7 @@ Reference evaluate_sequentially(const RandomDag& dag) {
       upstream_failed |= reference.outcomes[dependency] != TaskOutcome::succeeded;
       sum += reference.values[dependency];
     }
-    reference.outcomes[node] = upstream_failed ? TaskOutcome::skipped_upstream_failed
+    reference.outcomes[node] = upstream_failed   ? TaskOutcome::skipped_upstream_failed
                                : dag.fails[node] ? TaskOutcome::failed
                                                  : TaskOutcome::succeeded;
     reference.values[node] = node_value(node, sum);
@@ -428,8 +432,8 @@ std::uint64_t test_seed() {
 
 void check_random_dag(const GroupPolicy& policy) {
   const std::uint64_t seed = test_seed();
-  SCOPED_TRACE("random DAG seed " + std::to_string(seed) + " (rerun with CASCADE_DAG_SEED=" +
-               std::to_string(seed) + ")");
+  SCOPED_TRACE("random DAG seed " + std::to_string(seed) +
+               " (rerun with CASCADE_DAG_SEED=" + std::to_string(seed) + ")");
   const RandomDag dag(seed);
   const Reference reference = evaluate_sequentially(dag);
 

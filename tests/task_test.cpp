@@ -19,7 +19,6 @@ namespace {
 using cascade::Context;
 using cascade::Error;
 using cascade::GroupOptions;
-using cascade::GroupPolicy;
 using cascade::GroupStats;
 using cascade::Task;
 using cascade::TaskOutcome;
@@ -206,8 +205,12 @@ TEST(TaskOutcomes, ReturningTheContextsErrorAfterACancellationIsCancelled) {
   EXPECT_EQ(failing->outcome(), TaskOutcome::failed);
   EXPECT_EQ(waiting.outcome(), TaskOutcome::cancelled);
   const GroupStats stats = group.stats();
-  EXPECT_EQ(stats, (GroupStats{.submitted = 2, .running = 0, .succeeded = 0, .failed = 1,
-                               .cancelled = 1, .skipped = 0}));
+  EXPECT_EQ(stats, (GroupStats{.submitted = 2,
+                               .running = 0,
+                               .succeeded = 0,
+                               .failed = 1,
+                               .cancelled = 1,
+                               .skipped = 0}));
 }
 
 TEST(TaskOutcomes, StatsCountEveryOutcome) {
@@ -221,8 +224,12 @@ TEST(TaskOutcomes, StatsCountEveryOutcome) {
   (void)group.wait();
   EXPECT_EQ(skipped.outcome(), TaskOutcome::skipped);
   const GroupStats stats = group.stats();
-  EXPECT_EQ(stats, (GroupStats{.submitted = 6, .running = 0, .succeeded = 3, .failed = 1,
-                               .cancelled = 0, .skipped = 2}));
+  EXPECT_EQ(stats, (GroupStats{.submitted = 6,
+                               .running = 0,
+                               .succeeded = 3,
+                               .failed = 1,
+                               .cancelled = 0,
+                               .skipped = 2}));
   EXPECT_EQ(cascade::to_string(stats),
             "submitted 6, running 0, succeeded 3, failed 1, cancelled 0, skipped 2");
 }

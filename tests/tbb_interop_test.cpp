@@ -144,7 +144,8 @@ TEST(TbbInterop, ParallelForStopsEarlyWhenASiblingTaskFails) {
   Error loop_result;
   group.go([&](const Context& context) {
     loop_result = run_tbb(context, [&](tbb::task_group_context& tc) {
-      tbb::parallel_for(0, kRange, [&](int) { sibling.body(tc); }, tbb::simple_partitioner(), tc);
+      tbb::parallel_for(
+          0, kRange, [&](int) { sibling.body(tc); }, tbb::simple_partitioner(), tc);
     });
     return loop_result;
   });
@@ -186,7 +187,8 @@ TEST(TbbInterop, CancellationWhileTheAlgorithmRunsCutsItShort) {
   const CancellableParent parent;
   CancelWhileRunning canceller(parent.cancel, cause);
   const Error result = run_tbb(parent.context, [&](tbb::task_group_context& tc) {
-    tbb::parallel_for(0, kRange, [&](int) { canceller.body(); }, tbb::simple_partitioner(), tc);
+    tbb::parallel_for(
+        0, kRange, [&](int) { canceller.body(); }, tbb::simple_partitioner(), tc);
   });
   EXPECT_TRUE(is_same_error(result, cause));
   EXPECT_GE(canceller.ran(), 1);
@@ -200,7 +202,8 @@ TEST(TbbInterop, CancellingAnAncestorSeveralGroupsUpReachesTheAlgorithm) {
   Error loop_result;
   const auto loop = [&](const Context& context) {
     loop_result = run_tbb(context, [&](tbb::task_group_context& tc) {
-      tbb::parallel_for(0, kRange, [&](int) { canceller.body(); }, tbb::simple_partitioner(), tc);
+      tbb::parallel_for(
+          0, kRange, [&](int) { canceller.body(); }, tbb::simple_partitioner(), tc);
     });
     return loop_result;
   };
@@ -213,15 +216,18 @@ TEST(TbbInterop, CancellingAnAncestorSeveralGroupsUpReachesTheAlgorithm) {
 }
 
 TEST(TbbInterop, ADeadlineCutsTheAlgorithmShort) {
-  const CancellableParent deadline(cascade::with_timeout(Context::background(),
-                                                         std::chrono::milliseconds(20)));
+  const CancellableParent deadline(
+      cascade::with_timeout(Context::background(), std::chrono::milliseconds(20)));
   const StallUntilCut stall;
   std::atomic<int> ran{0};
   const Error result = run_tbb(deadline.context, [&](tbb::task_group_context& tc) {
-    tbb::parallel_for(0, kRange, [&](int) {
-      ran.fetch_add(1);
-      stall(tc);
-    }, tbb::simple_partitioner(), tc);
+    tbb::parallel_for(
+        0, kRange,
+        [&](int) {
+          ran.fetch_add(1);
+          stall(tc);
+        },
+        tbb::simple_partitioner(), tc);
   });
   EXPECT_TRUE(result.is<DeadlineExceeded>()) << describe(result);
   EXPECT_LE(ran.load(), configured_threads());
@@ -233,10 +239,14 @@ TEST(TbbInterop, AlgorithmsNestedInTheBodiesWithoutAContextAreCutShortToo) {
   CancelWhileRunning canceller(parent.cancel, cause);
   constexpr int kOuterRange = 2;
   const Error result = run_tbb(parent.context, [&](tbb::task_group_context& tc) {
-    tbb::parallel_for(0, kOuterRange, [&](int) {
-      // No context: TBB binds the inner loop's own context under tc, where this body runs.
-      tbb::parallel_for(0, kRange, [&](int) { canceller.body(); }, tbb::simple_partitioner());
-    }, tbb::simple_partitioner(), tc);
+    tbb::parallel_for(
+        0, kOuterRange,
+        [&](int) {
+          // No context: TBB binds the inner loop's own context under tc, where this body runs.
+          tbb::parallel_for(
+              0, kRange, [&](int) { canceller.body(); }, tbb::simple_partitioner());
+        },
+        tbb::simple_partitioner(), tc);
   });
   EXPECT_TRUE(is_same_error(result, cause));
   EXPECT_LE(canceller.ran(), configured_threads());
@@ -251,9 +261,9 @@ TEST(TbbInterop, AnUncancelledContextRunsTheAlgorithmToCompletion) {
   Group group(parent.context);
   group.go([&](const Context& context) {
     return run_tbb(context, [&](tbb::task_group_context& tc) {
-      tbb::parallel_for(0, kRange, [&](int i) {
-        squares[static_cast<std::size_t>(i)] = static_cast<long long>(i) * i;
-      }, tc);
+      tbb::parallel_for(
+          0, kRange,
+          [&](int i) { squares[static_cast<std::size_t>(i)] = static_cast<long long>(i) * i; }, tc);
       sum = tbb::parallel_reduce(
           tbb::blocked_range<int>(0, kRange), 0LL,
           [](const tbb::blocked_range<int>& range, long long partial) {
@@ -275,13 +285,16 @@ TEST(TbbInterop, ABodyThatStopsTheLoopThroughTheTbbContextEndsInSuccess) {
   const StallUntilCut stall;
   std::atomic<int> ran{0};
   const Error result = run_tbb(parent.context, [&](tbb::task_group_context& tc) {
-    tbb::parallel_for(0, kRange, [&](int) {
-      if (ran.fetch_add(1) == 0) {
-        tc.cancel_group_execution();  // "found it": stop the search
-      } else {
-        stall(tc);
-      }
-    }, tbb::simple_partitioner(), tc);
+    tbb::parallel_for(
+        0, kRange,
+        [&](int) {
+          if (ran.fetch_add(1) == 0) {
+            tc.cancel_group_execution();  // "found it": stop the search
+          } else {
+            stall(tc);
+          }
+        },
+        tbb::simple_partitioner(), tc);
   });
   EXPECT_TRUE(is_success(result)) << "the cascade context was never cancelled";
   EXPECT_LE(ran.load(), most_bodies_before_the_cut());
@@ -296,7 +309,8 @@ TEST(TbbInterop, AnAlreadyCancelledContextNeverRunsTheBody) {
   parent.cancel(cause);
   std::atomic<int> ran{0};
   const Error result = run_tbb(parent.context, [&](tbb::task_group_context& tc) {
-    tbb::parallel_for(0, kRange, [&](int) { ran.fetch_add(1); }, tc);
+    tbb::parallel_for(
+        0, kRange, [&](int) { ran.fetch_add(1); }, tc);
   });
   EXPECT_TRUE(is_same_error(result, cause));
   EXPECT_EQ(ran.load(), 0);
@@ -315,9 +329,12 @@ TEST(TbbInterop, ATbbContextOfAnAlreadyCancelledContextIsBornCancelled) {
 TEST(TbbInterop, AnExceptionThrownByTheBodyComesBackAsThatException) {
   const Error failure = task_failure(7);
   const Error result = run_tbb(Context::background(), [&](tbb::task_group_context& tc) {
-    tbb::parallel_for(0, kRange, [&](int i) {
-      if (i == kRange / 2) failure.rethrow();
-    }, tc);
+    tbb::parallel_for(
+        0, kRange,
+        [&](int i) {
+          if (i == kRange / 2) failure.rethrow();
+        },
+        tc);
   });
   EXPECT_TRUE(is_same_error(result, failure));
 }
@@ -328,11 +345,14 @@ TEST(TbbInterop, ABodyFailingAfterTheCancellationStillEndsInAFailure) {
   const CancellableParent parent;
   std::atomic<bool> first{true};
   const Error result = run_tbb(parent.context, [&](tbb::task_group_context& tc) {
-    tbb::parallel_for(0, kRange, [&](int) {
-      if (!first.exchange(false)) return;
-      parent.cancel(cause);
-      failure.rethrow();
-    }, tbb::simple_partitioner(), tc);
+    tbb::parallel_for(
+        0, kRange,
+        [&](int) {
+          if (!first.exchange(false)) return;
+          parent.cancel(cause);
+          failure.rethrow();
+        },
+        tbb::simple_partitioner(), tc);
   });
   // oneTBB 2021.8 drops an exception thrown once the context is cancelled, so run_tbb reports the
   // cause; later releases keep the exception. Never success.

@@ -19,7 +19,8 @@ std::atomic<int> most_in_flight{0};
 // path that names a missing file.
 cascade::Error hash_file(const std::string& path) {
   const int now = in_flight.fetch_add(1) + 1;
-  for (int seen = most_in_flight.load(); now > seen && !most_in_flight.compare_exchange_weak(seen, now);) {
+  for (int seen = most_in_flight.load();
+       now > seen && !most_in_flight.compare_exchange_weak(seen, now);) {
   }
   in_flight.fetch_sub(1);
   if (path.find("missing") != std::string::npos)
@@ -29,11 +30,11 @@ cascade::Error hash_file(const std::string& path) {
 
 cascade::Error hash_all(const cascade::Context& ctx, const std::vector<std::string>& paths) {
   cascade::Group g(ctx);
-  g.set_limit(8);                               // at most 8 files open at once
+  g.set_limit(8);  // at most 8 files open at once
   for (const auto& path : paths)
     g.go_blocking([&, path](const cascade::Context& task_ctx) -> cascade::Error {
       if (task_ctx.cancelled()) return task_ctx.err();
-      return hash_file(path);                   // blocks in read()
+      return hash_file(path);  // blocks in read()
     });
   cascade::Error first_failure = g.wait();
   return first_failure;

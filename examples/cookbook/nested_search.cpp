@@ -28,14 +28,17 @@ void search(const cascade::Context& ctx, const Directory& dir, const std::string
   }
   cascade::Group children(ctx);
   for (const Directory& child : dir.children) {
-    children.go([&](const cascade::Context& child_ctx) { search(child_ctx, child, wanted, found); });
+    children.go(
+        [&](const cascade::Context& child_ctx) { search(child_ctx, child, wanted, found); });
   }
   children.wait().throw_if_error();  // a failure below fails this directory too
 }
 
 // The first find wins: it cancels the search's root, which cancels every nested group at once.
 std::optional<std::string> find_first(const Directory& root, const std::string& wanted) {
-  auto [ctx, cancel_search] = cascade::with_cancel(cascade::Context::background());
+  auto search_root = cascade::with_cancel(cascade::Context::background());
+  const cascade::Context& ctx = search_root.first;         // references, not a structured binding:
+  cascade::Canceller& cancel_search = search_root.second;  // the lambdas below capture them
   std::optional<std::string> first;
   std::atomic<bool> claimed{false};
   auto found = [&](std::string path) {
@@ -46,16 +49,17 @@ std::optional<std::string> find_first(const Directory& root, const std::string& 
   cascade::Group top(ctx);
   top.go([&](const cascade::Context& top_ctx) { search(top_ctx, root, wanted, found); });
   const cascade::Error result = top.wait();
-  if (first) return first;        // the search was cancelled on purpose: not a failure
-  result.throw_if_error();        // a real failure
-  return std::nullopt;            // searched everything, found nothing
+  if (first) return first;  // the search was cancelled on purpose: not a failure
+  result.throw_if_error();  // a real failure
+  return std::nullopt;      // searched everything, found nothing
 }
 
 // A tree `depth` levels deep, `fan_out` children per directory, three files in each.
 Directory make_tree(const std::string& name, int depth, int fan_out) {
   Directory dir{name, {"a.txt", "b.txt", "c.txt"}, {}};
   if (depth > 0)
-    for (int i = 0; i < fan_out; ++i) dir.children.push_back(make_tree(name + "/d" + std::to_string(i), depth - 1, fan_out));
+    for (int i = 0; i < fan_out; ++i)
+      dir.children.push_back(make_tree(name + "/d" + std::to_string(i), depth - 1, fan_out));
   return dir;
 }
 
@@ -66,7 +70,7 @@ int main() {
     ok = ok && passed;
   };
   Directory root = make_tree("root", 4, 4);
-  root.children[2].children[1].children[3].files.push_back("needle");
+  root.children[2].children[1].children[3].files.emplace_back("needle");
   const std::optional<std::string> hit = find_first(root, "needle");
   std::cout << "found: " << hit.value_or("nothing") << '\n';
   check(hit == "root/d2/d1/d3/needle", "a find");

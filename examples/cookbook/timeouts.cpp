@@ -47,7 +47,7 @@ cascade::Error slow_call_with_deadline() {
   auto [ctx, cancel] = cascade::with_deadline(cascade::Context::background(), deadline);
   cascade::Group group(ctx);
   group.go([](const cascade::Context& task_ctx) -> cascade::Error {
-    task_ctx.wait();  // a call that only a cancellation ends
+    task_ctx.wait();        // a call that only a cancellation ends
     return task_ctx.err();  // DeadlineExceeded
   });
   return group.wait();

@@ -102,7 +102,7 @@ struct DigestContextDeleter {
 std::string to_hex(const unsigned char* bytes, unsigned int size) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string hex;
-  hex.reserve(2 * size);
+  hex.reserve(std::size_t{2} * size);
   for (unsigned int i = 0; i < size; ++i) {
     hex.push_back(kDigits[bytes[i] >> 4]);
     hex.push_back(kDigits[bytes[i] & 0xf]);
@@ -133,12 +133,13 @@ cascade::Error hash_file(const cascade::Context& ctx, const EVP_MD* algorithm, c
   const std::unique_ptr<EVP_MD_CTX, DigestContextDeleter> hashing(EVP_MD_CTX_new());
   if (!hashing || EVP_DigestInit_ex(hashing.get(), algorithm, nullptr) != 1)
     throw std::runtime_error("OpenSSL could not start a digest");
-  std::array<unsigned char, 64 * 1024> chunk{};
+  std::array<unsigned char, std::size_t{64} * 1024> chunk{};
   for (;;) {
     if (ctx.cancelled()) return ctx.cause();  // why: the failed file, or the signal
     const ssize_t got = ::read(file.descriptor(), chunk.data(), chunk.size());
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) throw std::system_error(errno, std::generic_category(), "cannot read " + path.string());
+    if (got < 0)
+      throw std::system_error(errno, std::generic_category(), "cannot read " + path.string());
     if (got == 0) break;
     EVP_DigestUpdate(hashing.get(), chunk.data(), static_cast<std::size_t>(got));
   }
@@ -166,7 +167,8 @@ cascade::Error hash_all(const cascade::Context& ctx, const EVP_MD* algorithm,
 
 int run(const Options& options) {
   const EVP_MD* algorithm = EVP_get_digestbyname(options.algorithm.c_str());
-  if (algorithm == nullptr) throw UsageError("unknown digest algorithm '" + options.algorithm + "'");
+  if (algorithm == nullptr)
+    throw UsageError("unknown digest algorithm '" + options.algorithm + "'");
   auto [ctx, stop_listening] =
       cascade::notify_signals(cascade::Context::background(), {SIGINT, SIGTERM});
   const std::vector<fs::path> files = files_under(options.directory);
@@ -186,7 +188,8 @@ int main(int argc, char** argv) {
   try {
     return run(parse_options(argc, argv));
   } catch (const UsageError& mistake) {
-    std::cerr << "digest: " << mistake.what() << "\nusage: digest [--jobs N] [--algorithm NAME] DIRECTORY\n";
+    std::cerr << "digest: " << mistake.what()
+              << "\nusage: digest [--jobs N] [--algorithm NAME] DIRECTORY\n";
     return kExitUsage;
   } catch (const std::exception& failure) {
     std::cerr << "digest: " << failure.what() << '\n';

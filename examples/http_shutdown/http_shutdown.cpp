@@ -126,11 +126,12 @@ class App {
 
   cascade::Error bind_and_serve() {
     errno = 0;
-    const int port = port_ == 0 ? server_.bind_to_any_port(kHost) : (server_.bind_to_port(kHost, port_) ? port_ : -1);
+    const int port = port_ == 0 ? server_.bind_to_any_port(kHost)
+                                : (server_.bind_to_port(kHost, port_) ? port_ : -1);
     if (port < 0) {
       const std::string reason = errno != 0 ? std::strerror(errno) : "the address is not available";
-      return cascade::Error::make(std::runtime_error(
-          "cannot listen on " + std::string(kHost) + ":" + std::to_string(port_) + ": " + reason));
+      return cascade::Error::make(std::runtime_error("cannot listen on " + std::string(kHost) +
+                                                     ":" + std::to_string(port_) + ": " + reason));
     }
     std::cout << "listening on " << kHost << ':' << port << std::endl;
     server_.listen_after_bind();

@@ -25,8 +25,9 @@ struct Source {
 };
 
 const std::vector<Source>& sources() {
-  static const std::vector<Source> all = {
-      {"a", "int a() { return 1; }"}, {"b", "int b() { return 2; }"}, {"c", "int c() { return 3; }"}};
+  static const std::vector<Source> all = {{"a", "int a() { return 1; }"},
+                                          {"b", "int b() { return 2; }"},
+                                          {"c", "int c() { return 3; }"}};
   return all;
 }
 
@@ -50,7 +51,9 @@ int build(const std::string& failing) {
   std::vector<cascade::Task<std::string>> objects;
   for (const Source& source : sources()) {
     cascade::Task<std::string> read = group.spawn(
-        [&failing, source] { return run_step("read:" + source.name, failing, [&] { return source.text; }); },
+        [&failing, source] {
+          return run_step("read:" + source.name, failing, [&] { return source.text; });
+        },
         named("read:" + source.name));
     cascade::Task<std::string> compiled = group.spawn(
         [&failing, name = source.name](const std::string& text) {
@@ -86,8 +89,8 @@ int build(const std::string& failing) {
     std::cout << "failed: " << result.message() << '\n';
     return 1;
   }
-  std::cout << "result: " << program.get() << " (" << package.get() << " bytes), "
-            << manual.get() << '\n';
+  std::cout << "result: " << program.get() << " (" << package.get() << " bytes), " << manual.get()
+            << '\n';
   return 0;
 }
 

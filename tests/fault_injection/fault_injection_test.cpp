@@ -53,7 +53,9 @@ struct Ledger {
 // the short-string buffer), and so does running it.
 class Payload {
  public:
-  explicit Payload(Ledger& ledger) : ledger_(&ledger), text_(64, 'x') { ledger_->live.fetch_add(1); }
+  explicit Payload(Ledger& ledger) : ledger_(&ledger), text_(64, 'x') {
+    ledger_->live.fetch_add(1);
+  }
   Payload(const Payload& other) : ledger_(other.ledger_), text_(other.text_) {
     ledger_->live.fetch_add(1);
   }
@@ -160,8 +162,7 @@ bool attempt_submissions(Submission form, std::uint64_t fail_at) {
     Group group(parent.context);
     {
       FailingAllocation failing(fail_at);
-      if (limit_of(form) >= 0)
-        limit_outcome = outcome_of([&] { group.set_limit(limit_of(form)); });
+      if (limit_of(form) >= 0) limit_outcome = outcome_of([&] { group.set_limit(limit_of(form)); });
       for (int i = 0; i < kTasks; ++i) {
         submits.count(outcome_of([&] {
           if (form == Submission::go_blocking) {
@@ -178,7 +179,8 @@ bool attempt_submissions(Submission form, std::uint64_t fail_at) {
       injected = failing.disarm();
     }
     EXPECT_NE(limit_outcome, Outcome::other_exception);
-    EXPECT_EQ(submits.other_exception, 0) << "a submission failed with something else than bad_alloc";
+    EXPECT_EQ(submits.other_exception, 0)
+        << "a submission failed with something else than bad_alloc";
     EXPECT_EQ(wait_outcome, Outcome::returned) << "wait() threw";
     const int accepted = submits.returned - refused;
     EXPECT_LE(ledger.ran.load(), accepted);
@@ -237,7 +239,6 @@ struct ContextKinds {
         dated(cascade::with_deadline(timed.first, std::chrono::steady_clock::now() + 30min)),
         group(dated.first),
         nested(group.context()),
-        zero(),
         detached(cascade::without_cancel(parent)),
         stop(nested.context().stop_token()) {}
 
@@ -268,9 +269,9 @@ bool attempt_context_creation(std::uint64_t fail_at) {
     EXPECT_EQ(cascade::armed_deadlines(), deadlines_before + 2);
     parent.cancel();
     const Error cause = parent.context.cause();
-    for (const Context* context : std::initializer_list<const Context*>{&kinds->cancellable.first, &kinds->timed.first,
-                                   &kinds->dated.first, &kinds->group.context(),
-                                   &kinds->nested.context()})
+    for (const Context* context : std::initializer_list<const Context*>{
+             &kinds->cancellable.first, &kinds->timed.first, &kinds->dated.first,
+             &kinds->group.context(), &kinds->nested.context()})
       EXPECT_TRUE(is_cancelled_because_of(*context, cause));
     EXPECT_TRUE(kinds->stop.stop_requested());
     EXPECT_FALSE(kinds->zero.context().cancelled());
@@ -350,18 +351,21 @@ TEST(FaultInjection, Go) {
 }
 
 TEST(FaultInjection, GoQueuedBehindALimit) {
-  sweep("go, limit 1", [](std::uint64_t n) { return attempt_submissions(Submission::go_queued, n); });
+  sweep("go, limit 1",
+        [](std::uint64_t n) { return attempt_submissions(Submission::go_queued, n); });
 }
 
 TEST(FaultInjection, TryGo) {
-  sweep("try_go, limit 2", [](std::uint64_t n) { return attempt_submissions(Submission::try_go, n); });
+  sweep("try_go, limit 2",
+        [](std::uint64_t n) { return attempt_submissions(Submission::try_go, n); });
 }
 
 TEST(FaultInjection, GoBlocking) {
   // Idle blocking threads end at once, so every attempt starts threads again.
   const cascade::BlockingPoolLimits limits = cascade::blocking_pool_limits();
   cascade::set_blocking_pool_limits({.max_threads = limits.max_threads, .idle_timeout = 0s});
-  sweep("go_blocking", [](std::uint64_t n) { return attempt_submissions(Submission::go_blocking, n); });
+  sweep("go_blocking",
+        [](std::uint64_t n) { return attempt_submissions(Submission::go_blocking, n); });
   cascade::set_blocking_pool_limits(limits);
 }
 

@@ -334,6 +334,7 @@ class Callback {
   }
   Callback(const Callback&) = delete;
   Callback& operator=(const Callback&) = delete;
+  // NOLINTNEXTLINE(bugprone-exception-escape): Relacy's asserts throw to end a run
   ~Callback() { reset(); }
 
   // CancelCallback::stop
@@ -341,8 +342,7 @@ class Callback {
     if (record_ == nullptr) return false;
     context_->remove_callback(*record_);
     int expected = R::kArmed;
-    return record_->state.compare_exchange_strong(expected, R::kStopped,
-                                                  std::memory_order_acq_rel);
+    return record_->state.compare_exchange_strong(expected, R::kStopped, std::memory_order_acq_rel);
   }
   // CancelCallback::reset (the mirror's callbacks never run on the resetting thread's stack).
   void reset() {

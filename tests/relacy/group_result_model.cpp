@@ -8,8 +8,8 @@
 // wrote races with the waiter (the group may be freed once wait() returns).
 
 #include "core/first_failure.hpp"
-#include "pool/unfinished_count.hpp"
 #include "model_runner.hpp"
+#include "pool/unfinished_count.hpp"
 #include "wait_context_mirror.hpp"
 
 namespace cascade::relacy {
@@ -20,7 +20,7 @@ template <class Counter, unsigned kTasks, unsigned kFailing>
 struct GroupResult : rl::test_suite<GroupResult<Counter, kTasks, kFailing>, kTasks + 1> {
   Counter counter;
   detail::FirstFailureFlag<RelacySync> failure_flag;
-  rl::var<unsigned> first_failure;     // GroupState::first_failure_: 0 = none, else task + 1
+  rl::var<unsigned> first_failure;        // GroupState::first_failure_: 0 = none, else task + 1
   rl::var<unsigned> task_output[kTasks];  // what each task wrote, read by the waiter
   rl::var<bool> won[kTasks];
 
@@ -34,7 +34,7 @@ struct GroupResult : rl::test_suite<GroupResult<Counter, kTasks, kFailing>, kTas
   }
   void thread(unsigned index) {
     if (index < kTasks) {
-      task_output[index]($) = index + 1;  // the task's work
+      task_output[index]($) = index + 1;   // the task's work
       won[index]($) = index < kFailing &&  // GroupState::record_failure()
                       failure_flag.record([&] { first_failure($) = index + 1; });
       counter.done();  // the pool, after run() returned

@@ -14,7 +14,7 @@ namespace cascade::relacy {
 
 class WaitContextMirror {
  public:
-  void add() { count_.fetch_add(1, std::memory_order_seq_cst); }  // wait_context::reserve
+  void add() { count_.fetch_add(1, std::memory_order_seq_cst); }   // wait_context::reserve
   void done() { count_.fetch_sub(1, std::memory_order_seq_cst); }  // wait_context::release
   bool idle() const { return count_.load(std::memory_order_acquire) == 0; }  // count_of(): acquire
 

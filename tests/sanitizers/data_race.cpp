@@ -4,8 +4,8 @@
 // instrumented) and that the stage fails on a real race; docs/reliability.md. TSan missed such a
 // race in about 1 run of 5, so the race is played 20 times: TSan stops at the first report.
 
-#include <latch>
 #include <iostream>
+#include <latch>
 
 #include "cascade/cascade.hpp"
 

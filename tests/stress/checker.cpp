@@ -83,9 +83,8 @@ class Checker {
   // The task ran and produced a failure (returned or thrown).
   bool failed(int task) const {
     const TaskRecord& record = task_record(task);
-    return record.runs.load() == 1 &&
-           (record.returned || record.threw ||
-            task_op(task).task.outcome == Outcome::return_error_code);
+    return record.runs.load() == 1 && (record.returned || record.threw ||
+                                       task_op(task).task.outcome == Outcome::return_error_code);
   }
   // `error` is the failure task `task` produced: the Error it returned (identity), or one holding
   // the payload it threw.
@@ -122,7 +121,8 @@ class Checker {
     const int limit = record.limit_at_submission;
     if (runs > 1) report() << "task " << task << " ran " << runs << " times";
     flush();
-    if (!record.submitted && runs != 0) report() << "task " << task << " ran but was never submitted";
+    if (!record.submitted && runs != 0)
+      report() << "task " << task << " ran but was never submitted";
     flush();
     if (op.kind == OpKind::go && record.go_threw_logic_error != (limit == 0))
       report() << "task " << task << ": go() under limit " << limit
@@ -170,9 +170,8 @@ class Checker {
           report() << where << " returned " << describe(result)
                    << ", which is none of the failures of its tasks";
         else if (cause_is_first_failure && !(result == cause))
-          report() << where << " returned the failure " << describe(result)
-                   << ", but the failure " << describe(cause)
-                   << " was recorded first (it cancelled the group's context)";
+          report() << where << " returned the failure " << describe(result) << ", but the failure "
+                   << describe(cause) << " was recorded first (it cancelled the group's context)";
         else if (k > 0 && is_failure_in(group.wait_results[k - 1], group, epoch - 1) &&
                  !(result == group.wait_results[k - 1]))
           report() << where << " returned " << describe(result) << ", not the failure "

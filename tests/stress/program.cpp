@@ -126,7 +126,8 @@ class DecodedProgram {
   Op op(int code, int depth) {
     if (code == 2) return Op{OpKind::set_limit, reader_.byte() % 6 - 1, 0, {}};
     if (code == 5)
-      return Op{OpKind::cancel_parent_async, -1, static_cast<std::uint32_t>(16 * reader_.byte()), {}};
+      return Op{
+          OpKind::cancel_parent_async, -1, static_cast<std::uint32_t>(16 * reader_.byte()), {}};
     if (code != 0 && code != 1 && code != 7) return Op{static_cast<OpKind>(code), -1, 0, {}};
     if (tasks_ == kMaxTasks) return Op{OpKind::wait, -1, 0, {}};
     Op submit{code == 1 ? OpKind::try_go : OpKind::go, -1, 0, task()};
@@ -156,21 +157,30 @@ class DecodedProgram {
 
 const char* name(ParentKind kind) {
   switch (kind) {
-    case ParentKind::task_context: return "task context";
-    case ParentKind::with_cancel: return "with_cancel";
-    case ParentKind::with_timeout: return "with_timeout";
+    case ParentKind::task_context:
+      return "task context";
+    case ParentKind::with_cancel:
+      return "with_cancel";
+    case ParentKind::with_timeout:
+      return "with_timeout";
   }
   return "?";
 }
 
 const char* name(Outcome outcome) {
   switch (outcome) {
-    case Outcome::succeed: return "ok";
-    case Outcome::return_error: return "return-error";
-    case Outcome::throw_std: return "throw-std";
-    case Outcome::throw_int: return "throw-int";
-    case Outcome::throw_custom: return "throw-custom";
-    case Outcome::return_error_code: return "return-error_code";
+    case Outcome::succeed:
+      return "ok";
+    case Outcome::return_error:
+      return "return-error";
+    case Outcome::throw_std:
+      return "throw-std";
+    case Outcome::throw_int:
+      return "throw-int";
+    case Outcome::throw_custom:
+      return "throw-custom";
+    case Outcome::return_error_code:
+      return "return-error_code";
   }
   return "?";
 }
@@ -189,11 +199,21 @@ void describe_group(const GroupProgram& group, int depth, std::ostringstream& ou
             << '#' << op.task.id << '=' << name(op.task.outcome);
         if (op.task.nested) out << "+group" << op.task.nested->id;
         break;
-      case OpKind::set_limit: out << " set_limit(" << op.limit << ')'; break;
-      case OpKind::cancel_group: out << " cancel"; break;
-      case OpKind::cancel_parent: out << " cancel_parent"; break;
-      case OpKind::cancel_parent_async: out << " cancel_parent_async"; break;
-      case OpKind::wait: out << " wait"; break;
+      case OpKind::set_limit:
+        out << " set_limit(" << op.limit << ')';
+        break;
+      case OpKind::cancel_group:
+        out << " cancel";
+        break;
+      case OpKind::cancel_parent:
+        out << " cancel_parent";
+        break;
+      case OpKind::cancel_parent_async:
+        out << " cancel_parent_async";
+        break;
+      case OpKind::wait:
+        out << " wait";
+        break;
     }
   }
   out << '\n';

@@ -51,8 +51,8 @@ struct GroupProgram;
 struct TaskProgram {
   int id = -1;  // index of the task's record, set by number_program
   Outcome outcome = Outcome::succeed;
-  bool blocking = false;    // submitted with go_blocking / try_go_blocking
-  std::uint32_t spins = 0;  // busy work before the outcome
+  bool blocking = false;                 // submitted with go_blocking / try_go_blocking
+  std::uint32_t spins = 0;               // busy work before the outcome
   std::unique_ptr<GroupProgram> nested;  // a group the task runs first; its failure is returned
 };
 
@@ -83,10 +83,10 @@ ProgramSize number_program(GroupProgram& root);
 ProgramSize size_of(const GroupProgram& root);
 
 // The bounds every program keeps to, whoever made it.
-inline constexpr int kMaxDepth = 8;     // groups nested in groups, the root included
-inline constexpr int kMaxFanOut = 16;   // ops of one group
-inline constexpr int kMaxTasks = 256;   // tasks of a whole tree
-inline constexpr int kPools = 2;        // the runner's pools: of 1 and 2 threads
+inline constexpr int kMaxDepth = 8;    // groups nested in groups, the root included
+inline constexpr int kMaxFanOut = 16;  // ops of one group
+inline constexpr int kMaxTasks = 256;  // tasks of a whole tree
+inline constexpr int kPools = 2;       // the runner's pools: of 1 and 2 threads
 
 // A random tree: depth up to kMaxDepth, fan-out up to kMaxFanOut, at most kMaxTasks tasks. The
 // tree is a pure function of the generator's state and `blocking_tasks` (false: every task is

@@ -5,9 +5,12 @@ namespace {
 
 const char* source_name(Source source) {
   switch (source) {
-    case Source::task: return "task";
-    case Source::group_cancel: return "cancel of group";
-    case Source::parent_cancel: return "cancel of the parent of group";
+    case Source::task:
+      return "task";
+    case Source::group_cancel:
+      return "cancel of group";
+    case Source::parent_cancel:
+      return "cancel of the parent of group";
   }
   return "?";
 }
@@ -52,7 +55,8 @@ bool holds_thrown_payload(const Error& error, Outcome outcome, int task) {
       return failure != nullptr && failure->code() == std::error_code(task + 1, stress_category());
     }
     case Outcome::succeed:
-    case Outcome::return_error: return false;
+    case Outcome::return_error:
+      return false;
   }
   return false;
 }

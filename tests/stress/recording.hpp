@@ -55,18 +55,18 @@ class Clock {
 struct TaskRecord {
   // Written by the group's thread.
   int group = -1;
-  int wait_epoch = 0;             // how many of its group's waits returned before submission
-  bool submitted = false;         // go() returned, or try_go() returned true
-  bool refused = false;           // try_go() returned false
+  int wait_epoch = 0;      // how many of its group's waits returned before submission
+  bool submitted = false;  // go() returned, or try_go() returned true
+  bool refused = false;    // try_go() returned false
   bool go_threw_logic_error = false;
   int limit_at_submission = -1;
   // Written by the task.
   std::atomic<int> runs{0};
   std::uint64_t start = 0;
   int running_at_start = 0;  // tasks of its group inside their callable, itself included
-  std::uint64_t end = 0;   // just before returning or throwing
-  Error returned;          // the Error it returned (a failure or a nested group's result)
-  bool threw = false;      // it threw its outcome's payload
+  std::uint64_t end = 0;     // just before returning or throwing
+  Error returned;            // the Error it returned (a failure or a nested group's result)
+  bool threw = false;        // it threw its outcome's payload
   // Written by whichever thread destroys a copy of the callable: the latest such stamp.
   std::atomic<std::uint64_t> released{0};
 };
@@ -76,8 +76,8 @@ struct GroupRecord {
   bool ran = false;
   int parent_group = -1;  // the group whose task made this one (-1: the root)
   ParentKind parent_kind = ParentKind::task_context;
-  Context task_context;       // the context the task ran with (background() for the root)
-  Context derived;            // the with_cancel / with_timeout child, if any
+  Context task_context;  // the context the task ran with (background() for the root)
+  Context derived;       // the with_cancel / with_timeout child, if any
   bool task_context_cancelled_before_derive = false;
   bool derived_cancelled_after_creation = false;
   bool parent_cancelled_before_group = false;  // parent = derived, or the task context
@@ -86,7 +86,7 @@ struct GroupRecord {
   Error group_cancel_cause;   // the cause of cancel_group ops
   Error parent_cancel_cause;  // the cause of cancel_parent(_async) ops
   bool cancelled_group = false;
-  bool cancelled_parent = false;  // on this thread, or handed to the canceller thread
+  bool cancelled_parent = false;             // on this thread, or handed to the canceller thread
   std::vector<std::uint64_t> wait_returned;  // stamps
   std::vector<Error> wait_results;
   std::uint64_t destroyed = 0;  // stamp after ~Group returned
@@ -98,7 +98,8 @@ struct GroupRecord {
 
 struct Recording {
   explicit Recording(ProgramSize size)
-      : groups(static_cast<std::size_t>(size.groups)), tasks(static_cast<std::size_t>(size.tasks)) {}
+      : groups(static_cast<std::size_t>(size.groups)),
+        tasks(static_cast<std::size_t>(size.tasks)) {}
   Clock clock;
   std::vector<GroupRecord> groups;
   std::vector<TaskRecord> tasks;

@@ -58,7 +58,8 @@ void AsyncCanceller::serve() {
 
 Environment::Environment() {
   (void)Context::background();  // made on first use and never destroyed: not a tree's node
-  for (int threads = 1; threads <= kPools; ++threads) pools.push_back(std::make_unique<Pool>(threads));
+  for (int threads = 1; threads <= kPools; ++threads)
+    pools.push_back(std::make_unique<Pool>(threads));
 }
 
 namespace {
@@ -112,7 +113,9 @@ class Runner {
   Error wait(GroupRun& run);
   Error produce(const TaskProgram& task, TaskRecord& record);
 
-  GroupRecord& group_record(int index) { return recording_.groups[static_cast<std::size_t>(index)]; }
+  GroupRecord& group_record(int index) {
+    return recording_.groups[static_cast<std::size_t>(index)];
+  }
   TaskRecord& task_record(int index) { return recording_.tasks[static_cast<std::size_t>(index)]; }
   std::uint64_t stamp() noexcept { return recording_.clock.stamp(); }
 
@@ -147,7 +150,8 @@ template <class Callable>
 bool submit_callable(Group& group, const Op& op, Callable callable) {
   const bool blocking = op.task.blocking;
   if (op.kind == OpKind::try_go)
-    return blocking ? group.try_go_blocking(std::move(callable)) : group.try_go(std::move(callable));
+    return blocking ? group.try_go_blocking(std::move(callable))
+                    : group.try_go(std::move(callable));
   if (blocking)
     group.go_blocking(std::move(callable));
   else
@@ -167,8 +171,10 @@ void Runner::release_callable(const TaskProgram& task) noexcept {
 std::optional<std::pair<Context, Canceller>> Runner::derive(const GroupProgram& program,
                                                             const Context& task_context) {
   switch (program.parent) {
-    case ParentKind::task_context: return std::nullopt;
-    case ParentKind::with_cancel: return with_cancel(task_context);
+    case ParentKind::task_context:
+      return std::nullopt;
+    case ParentKind::with_cancel:
+      return with_cancel(task_context);
     case ParentKind::with_timeout:
       return with_timeout(task_context, std::chrono::microseconds(program.timeout_us));
   }
@@ -214,7 +220,9 @@ void Runner::run_op(const Op& op, GroupRun& run) {
   GroupRecord& record = run.record;
   switch (op.kind) {
     case OpKind::go:
-    case OpKind::try_go: submit(op, run); break;
+    case OpKind::try_go:
+      submit(op, run);
+      break;
     case OpKind::set_limit:
       try {
         run.group.set_limit(op.limit);
@@ -237,7 +245,9 @@ void Runner::run_op(const Op& op, GroupRun& run) {
       record.cancelled_parent = true;
       environment_.canceller.cancel_later(run.canceller, record.parent_cancel_cause, op.delay);
       break;
-    case OpKind::wait: (void)wait(run); break;
+    case OpKind::wait:
+      (void)wait(run);
+      break;
   }
 }
 
@@ -295,12 +305,16 @@ Error Runner::produce(const TaskProgram& task, TaskRecord& record) {
                  outcome == Outcome::throw_custom;
   record.end = stamp();
   switch (outcome) {
-    case Outcome::throw_std: throw StressFailure(Source::task, task.id);
-    case Outcome::throw_int: throw int{task.id};
-    case Outcome::throw_custom: throw NonStdFailure{task.id};
+    case Outcome::throw_std:
+      throw StressFailure(Source::task, task.id);
+    case Outcome::throw_int:
+      throw int{task.id};
+    case Outcome::throw_custom:
+      throw NonStdFailure{task.id};
     case Outcome::succeed:
     case Outcome::return_error:
-    case Outcome::return_error_code: break;
+    case Outcome::return_error_code:
+      break;
   }
   return record.returned;
 }

@@ -191,8 +191,8 @@ std::vector<std::string> run_tree(const Options& options, long long tree, Enviro
     std::cerr << "stress: FAILED: seed " << options.seed << " tree " << tree << " (threads "
               << options.threads << "): " << problems.size() << " invariant(s) broken:\n";
     for (const std::string& problem : problems) std::cerr << "  - " << problem << '\n';
-    std::cerr << "program:\n" << describe(program) << "replay: " << replay_command(options, tree)
-              << std::endl;
+    std::cerr << "program:\n"
+              << describe(program) << "replay: " << replay_command(options, tree) << std::endl;
   }
   return problems;
 }

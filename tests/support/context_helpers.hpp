@@ -77,10 +77,14 @@ inline ErrorKind kind_of(const Error& error) {
 
 inline std::ostream& operator<<(std::ostream& out, ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kSuccess: return out << "success";
-    case ErrorKind::kCancelled: return out << "Cancelled";
-    case ErrorKind::kDeadlineExceeded: return out << "DeadlineExceeded";
-    case ErrorKind::kOther: return out << "another failure";
+    case ErrorKind::kSuccess:
+      return out << "success";
+    case ErrorKind::kCancelled:
+      return out << "Cancelled";
+    case ErrorKind::kDeadlineExceeded:
+      return out << "DeadlineExceeded";
+    case ErrorKind::kOther:
+      return out << "another failure";
   }
   return out << "unknown";
 }
@@ -118,9 +122,7 @@ inline Cancellable cancellable(std::pair<Context, Canceller> made) {
 }
 
 // A with_cancel child of `parent`, and one of background().
-inline Cancellable child_of(const Context& parent) {
-  return cancellable(with_cancel(parent));
-}
+inline Cancellable child_of(const Context& parent) { return cancellable(with_cancel(parent)); }
 inline Cancellable root_child() { return child_of(Context::background()); }
 
 // A with_timeout child of `parent`.

@@ -38,7 +38,9 @@ Pool* harness_pool() { return the_harness_pool; }
 
 }  // namespace cascade::testing
 
-int main(int argc, char** argv) {
+// A harness that cannot be set up ends the run through std::terminate, with the exception's
+// message.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   ::testing::InitGoogleTest(&argc, argv);
   const int threads = cascade::testing::configured_threads();
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
@@ -46,10 +48,12 @@ int main(int argc, char** argv) {
   tbb::task_arena arena(threads);
   std::cout << "[cascade] oneTBB threads: " << threads << '\n';
   std::optional<cascade::Pool> pool;
-  if (const int pool_threads = cascade::testing::positive_from_environment("CASCADE_TEST_POOL", 0); pool_threads > 0) {
+  if (const int pool_threads = cascade::testing::positive_from_environment("CASCADE_TEST_POOL", 0);
+      pool_threads > 0) {
     pool.emplace(pool_threads);
     cascade::testing::the_harness_pool = &*pool;
-    std::cout << "[cascade] group suites bind their groups to a Pool of " << pool_threads << " threads\n";
+    std::cout << "[cascade] group suites bind their groups to a Pool of " << pool_threads
+              << " threads\n";
   }
   int result = 1;
   arena.execute([&] { result = RUN_ALL_TESTS(); });

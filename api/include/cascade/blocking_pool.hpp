@@ -14,7 +14,7 @@ namespace cascade {
 // bound for the program's widest blocking fan-out). A thread idle for idle_timeout ends, except
 // the first thread, which stays so that a queued task always has a thread to run it.
 struct BlockingPoolLimits {
-  int max_threads = 512;  // >= 1
+  int max_threads = 512;                           // >= 1
   std::chrono::milliseconds idle_timeout{10'000};  // >= 0
 };
 

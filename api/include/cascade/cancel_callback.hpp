@@ -34,7 +34,7 @@ class [[nodiscard]] CancelCallback {
       : context_(context), record_(record) {}
   void reset() noexcept;
 
-  detail::ContextState* context_ = nullptr;  // a counted reference, or null
+  detail::ContextState* context_ = nullptr;   // a counted reference, or null
   detail::CallbackRecord* record_ = nullptr;  // a counted reference, or null
 };
 

@@ -121,7 +121,8 @@ int suspended_waits() noexcept;
 template <class F>
 CancelCallback Context::on_cancel(F&& f) const {
   using Record = detail::CallbackRecordFor<std::decay_t<F>>;
-  static_assert(std::is_invocable_v<std::decay_t<F>&>, "Context::on_cancel: f must be callable as f()");
+  static_assert(std::is_invocable_v<std::decay_t<F>&>,
+                "Context::on_cancel: f must be callable as f()");
   auto* record = new Record(std::forward<F>(f));
   detail::register_callback(state_, *record);
   detail::retain(state_);

@@ -15,7 +15,7 @@ namespace cascade {
 
 // with_deadline(parent, now + timeout), saturating: an enormous timeout means no deadline.
 [[nodiscard]] std::pair<Context, Canceller> with_timeout(Context parent,
-                                                          std::chrono::nanoseconds timeout);
+                                                         std::chrono::nanoseconds timeout);
 
 // A child that is cancelled with DeadlineExceeded at `deadline`, or earlier by an ancestor's
 // deadline (the first deadline wins). A deadline already past gives a child born cancelled;

@@ -20,7 +20,7 @@ class ErrorList : public std::runtime_error {
  public:
   // One task's failure.
   struct Entry {
-    Error error;  // the failure, as the task produced it
+    Error error;                          // the failure, as the task produced it
     bool caused_by_cancellation = false;  // the task's outcome is TaskOutcome::cancelled
   };
 

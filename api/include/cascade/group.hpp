@@ -41,16 +41,14 @@ class Group {
   // Like errgroup.WithContext: context() is a child of `parent`, cancelled by the first failure
   // (with that failure as cause), by the parent, by cancel(), and by wait() once all tasks are
   // done (with a Cancelled cause saying the group finished).
-  explicit Group(const Context& parent)
-      : Group(detail::new_group_state(&parent, nullptr)) {}
+  explicit Group(const Context& parent) : Group(detail::new_group_state(&parent, nullptr)) {}
 
   // The same two, bound to `pool` (cascade/pool.hpp): every task runs in the pool, wherever go()
   // is called from, and wait() enters the pool from a thread outside it. Without a pool, tasks
   // run in the arena of the thread that calls go(), as with a plain tbb::task_group. The pool
   // must outlive the group. go_blocking tasks still run on the blocking pool.
   explicit Group(Pool& pool) : Group(detail::new_group_state(nullptr, &pool)) {}
-  Group(const Context& parent, Pool& pool)
-      : Group(detail::new_group_state(&parent, &pool)) {}
+  Group(const Context& parent, Pool& pool) : Group(detail::new_group_state(&parent, &pool)) {}
 
   // The four above with `options` (cascade/group_options.hpp): its policy replaces the default
   // one (fail_fast with a parent, supervise without); with count_tasks, stats() counts. A policy
@@ -146,7 +144,8 @@ class Group {
     static_assert(!std::is_reference_v<R>, "cascade::Group::spawn: the task must return by value");
     Task<R> handle(new detail::TaskState<R>(std::move(options.name)));
     const std::span<detail::TaskStateBase* const> states = dependencies.states();
-    detail::submit_after(*state_, detail::make_spawn_task<R>(std::forward<F>(f), *handle_state(handle)),
+    detail::submit_after(*state_,
+                         detail::make_spawn_task<R>(std::forward<F>(f), *handle_state(handle)),
                          states.data(), states.size());
     return handle;
   }

@@ -29,6 +29,6 @@ namespace cascade {
 // the pipe or the library thread cannot be created. Then nothing is installed.
 // Thread-safety: may be called from any thread, concurrently.
 [[nodiscard]] std::pair<Context, Canceller> notify_signals(const Context& parent,
-                                                            std::initializer_list<int> signals);
+                                                           std::initializer_list<int> signals);
 
 }  // namespace cascade

@@ -12,9 +12,9 @@ struct PoolAccess;
 
 // What a Pool is made of.
 struct PoolOptions {
-  int threads = 0;      // >= 1; 0: oneTBB's default concurrency (the machine's cores)
-  int numa_node = -1;   // -1: anywhere; else one of the NUMA nodes oneTBB reports
-  std::string name;     // shown in errors (and traces); empty: "pool-<n>"
+  int threads = 0;     // >= 1; 0: oneTBB's default concurrency (the machine's cores)
+  int numa_node = -1;  // -1: anywhere; else one of the NUMA nodes oneTBB reports
+  std::string name;    // shown in errors (and traces); empty: "pool-<n>"
 };
 
 // Pool is a set of oneTBB worker slots (a tbb::task_arena underneath) that groups can be bound

@@ -64,7 +64,8 @@ class Task {
   // unique in the process, given at spawn(), increasing in spawn order on each thread.
   const std::string& name() const noexcept { return state_->name(); }
   std::uint64_t id() const noexcept { return state_->id(); }
-  // How reports and UpstreamFailed name the task: its name in single quotes ('link'), or # and its id (#17).
+  // How reports and UpstreamFailed name the task: its name in single quotes ('link'), or # and its
+  // id (#17).
   std::string label() const { return state_->label(); }
 
   // TaskOutcome::pending until ready(), then how the task ended.
@@ -77,9 +78,9 @@ class Task {
 
   // The value (a reference to the one stored R; void for Task<void>). Throws the task's failure
   // (its own exception object; a TaskSkipped, a Cancelled, for a skipped task; an UpstreamFailed,
-  // also a TaskSkipped, for one skipped because a task it depends on did not succeed). Does not wait: on
-  // a task that is not ready() it throws std::logic_error; call wait() (or the group's wait())
-  // first.
+  // also a TaskSkipped, for one skipped because a task it depends on did not succeed). Does not
+  // wait: on a task that is not ready() it throws std::logic_error; call wait() (or the group's
+  // wait()) first.
   std::add_lvalue_reference_t<R> get() const {
     if (!state_->ready())
       throw std::logic_error(

@@ -72,8 +72,9 @@ class After {
 
   // The type of the value a callable F gives the dependent task's handle (Group::spawn's R).
   template <class F>
-  using ResultOf = typename detail::SpawnResultWithInputs<
-      F, decltype(std::tuple_cat(std::declval<detail::InputOf<R>>()...))>::type;
+  using ResultOf =
+      typename detail::SpawnResultWithInputs<F, decltype(std::tuple_cat(
+                                                    std::declval<detail::InputOf<R>>()...))>::type;
 
   // The dependencies' states, in order (for Group::spawn).
   std::array<detail::TaskStateBase*, sizeof...(R)> states() const noexcept { return states_; }
@@ -110,7 +111,9 @@ class AfterList {
   // An empty list: a task spawned after it starts at once.
   AfterList() = default;
   // Takes over `other`'s dependencies; `other` then names none.
-  AfterList(AfterList&& other) noexcept : states_(std::move(other.states_)) { other.states_.clear(); }
+  AfterList(AfterList&& other) noexcept : states_(std::move(other.states_)) {
+    other.states_.clear();
+  }
   AfterList(const AfterList&) = delete;
   AfterList& operator=(const AfterList&) = delete;
   ~AfterList() {

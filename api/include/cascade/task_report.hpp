@@ -17,8 +17,8 @@ namespace cascade {
 //   'compile:b' failed: disk full
 //   'link'      skipped_upstream_failed: upstream task 'compile:b' failed: disk full
 //
-// Each line is the task's label (Task::label(): its name in quotes, or # and its id), its outcome, and,
-// for a task that did not succeed, why: its failure's message (failed, cancelled), the group's
+// Each line is the task's label (Task::label(): its name in quotes, or # and its id), its outcome,
+// and, for a task that did not succeed, why: its failure's message (failed, cancelled), the group's
 // cause (skipped), or the upstream task that did not succeed and, down a chain, the task where it
 // began (skipped_upstream_failed, UpstreamFailed::reason()). add() takes a snapshot of the task
 // as it is then (a pending task reads "pending"): add the handles after wait(). A value;

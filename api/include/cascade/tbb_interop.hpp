@@ -33,8 +33,8 @@ namespace cascade {
 //
 // Guarantees: once the call that cancels the Context returns (a Canceller's, a group's after a
 // failure), get() reads is_group_execution_cancelled() == true; the forwarding runs on that
-// cancelling thread and needs no TBB worker. Destroying the TbbContext deregisters the forwarding (waiting for
-// it if it is running on another thread), so a later cancellation does not touch it.
+// cancelling thread and needs no TBB worker. Destroying the TbbContext deregisters the forwarding
+// (waiting for it if it is running on another thread), so a later cancellation does not touch it.
 // Limits: reset() on get(), and tbb::task_group::wait() on a task_group built on get() (which
 // resets its context), clear the TBB cancellation, and cascade does not cancel it a second time;
 // a reset context runs later work to completion (cancelled() still reports the cancellation).

@@ -13,7 +13,8 @@ struct ContextState {
   std::atomic<bool> cancelled{false};
   // Nodes that live for the whole program (Context::background()) are not counted.
   const bool counted;
-  // Handles and timers that keep the node alive (children hold it differently: core/context_node.hpp).
+  // Handles and timers that keep the node alive (children hold it differently:
+  // core/context_node.hpp).
   std::atomic<std::uint32_t> references{1};
 
   explicit ContextState(bool is_counted) noexcept : counted(is_counted) {}

@@ -19,8 +19,9 @@ class GroupState;
 // Null parent: a zero-value Group; null pool: tasks run in the submitting thread's arena.
 GroupState* new_group_state(const Context* parent, Pool* pool);
 GroupState* new_group_state(const Context* parent, Pool* pool, const GroupOptions& options);
-Context adopt_group_context(GroupState& group) noexcept;  // takes the reference new_group_state returned
-void end_group(GroupState& group) noexcept;          // the destructor's work
+Context adopt_group_context(
+    GroupState& group) noexcept;             // takes the reference new_group_state returned
+void end_group(GroupState& group) noexcept;  // the destructor's work
 
 // Storage for a TaskCallable of `size` bytes; throws std::bad_alloc.
 void* allocate_task(std::size_t size);
@@ -52,7 +53,8 @@ TaskStateBase& first_result(const GroupState& group, const std::type_info& resul
 // is left.
 template <class Closure, class... Arguments>
 TaskCallable& construct_task(Arguments&&... arguments) {
-  static_assert(alignof(Closure) <= kTaskAlignment, "cascade: over-aligned callables are not supported");
+  static_assert(alignof(Closure) <= kTaskAlignment,
+                "cascade: over-aligned callables are not supported");
   void* storage = allocate_task(sizeof(Closure));
   try {
     return *new (storage) Closure(std::forward<Arguments>(arguments)...);
@@ -75,7 +77,7 @@ template <class R, class F, class Inputs = NoInputs>
 TaskCallable& make_spawn_task(F&& f, TaskState<R>& state, Inputs inputs = {}) {
   reject_empty_callable(f, "spawn");
   return construct_task<SpawnClosure<std::decay_t<F>, R, Inputs>>(std::forward<F>(f), state,
-                                                                   std::move(inputs));
+                                                                  std::move(inputs));
 }
 
 }  // namespace cascade::detail

@@ -52,9 +52,10 @@ decltype(auto) call_task(F& f, const Context& context, const Inputs&... inputs) 
   if constexpr (std::is_invocable_v<F&, const Context&, const Inputs&...>) {
     return std::invoke(f, context, inputs...);
   } else {
-    static_assert(std::is_invocable_v<F&, const Inputs&...>,
-                  "cascade: a task must be callable as f() or f(const cascade::Context&), followed by "
-                  "the values of the tasks it runs after");
+    static_assert(
+        std::is_invocable_v<F&, const Inputs&...>,
+        "cascade: a task must be callable as f() or f(const cascade::Context&), followed by "
+        "the values of the tasks it runs after");
     return std::invoke(f, inputs...);
   }
 }
@@ -79,10 +80,9 @@ Error invoke_task(F& f, const Context& context, const Inputs&... inputs) {
 // the forms go() accepts (void, Error, std::error_code), whose Error is the task's failure.
 // `Inputs`: the types of the dependency values the callable receives after the context.
 template <class F, class... Inputs>
-using TaskReturn =
-    std::conditional_t<std::is_invocable_v<F&, const Context&, const Inputs&...>,
-                       std::invoke_result<F&, const Context&, const Inputs&...>,
-                       std::invoke_result<F&, const Inputs&...>>;
+using TaskReturn = std::conditional_t<std::is_invocable_v<F&, const Context&, const Inputs&...>,
+                                      std::invoke_result<F&, const Context&, const Inputs&...>,
+                                      std::invoke_result<F&, const Inputs&...>>;
 template <class F, class... Inputs>
 using SpawnResult = std::conditional_t<TaskResult<typename TaskReturn<F, Inputs...>::type>, void,
                                        typename TaskReturn<F, Inputs...>::type>;
@@ -144,7 +144,8 @@ class SpawnClosure final : public TaskCallable {
         if constexpr (std::is_void_v<R>) {
           return invoke_task(function_, context, inputs...);
         } else {
-          static_cast<TaskState<R>*>(state_)->value.emplace(call_task(function_, context, inputs...));
+          static_cast<TaskState<R>*>(state_)->value.emplace(
+              call_task(function_, context, inputs...));
           return Error();
         }
       });
@@ -169,7 +170,8 @@ void reject_empty_callable(const F& f, const char* operation) {
   bool empty = false;
   if constexpr (std::is_pointer_v<D> || std::is_member_pointer_v<D>) {
     empty = f == nullptr;
-  } else if constexpr (std::is_constructible_v<bool, const D&> && !std::is_convertible_v<const D&, bool>) {
+  } else if constexpr (std::is_constructible_v<bool, const D&> &&
+                       !std::is_convertible_v<const D&, bool>) {
     empty = !static_cast<bool>(f);
   }
   if (empty)

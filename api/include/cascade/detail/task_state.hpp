@@ -75,7 +75,9 @@ class TaskStateBase {
 
  private:
   class WaitSignal;
-  static SettleWatcher* closed() noexcept { return reinterpret_cast<SettleWatcher*>(alignof(SettleWatcher)); }
+  static SettleWatcher* closed() noexcept {
+    return reinterpret_cast<SettleWatcher*>(alignof(SettleWatcher));
+  }
   WaitSignal& wait_signal();
 
   std::atomic<int> references_{1};
