@@ -189,6 +189,13 @@ void GroupState::DependencyGate::skip() noexcept {
 void GroupState::submit_after(TaskCallable& callable,
                               std::span<TaskStateBase* const> dependencies) {
   if (extras_ != nullptr) check_submittable(callable, /*blocking=*/false);
+  try {
+    pool::hold(&Task::of(callable), counter_);
+  } catch (...) {
+    callable.destroy();
+    free_task(&callable);
+    throw;
+  }
   DependencyGate& gate = DependencyGate::create(callable, dependencies.size());
   gate.arm(accept(callable, /*blocking=*/false), dependencies);
 }

@@ -105,6 +105,16 @@ void free_job(void* storage) noexcept;
 // arena (FIFO), which oneTBB always gives a worker to (mandatory concurrency).
 void submit(Job& job, CompletionCounter& counter, Arena* arena) noexcept;
 
+// Makes the job that will live at `job_storage` (from allocate_job(), not yet constructed or
+// counted) count, for waiters on `counter`, as work still to come before it is submitted: a task
+// that waits for other tasks first (a dependent task of a graph). A waiter then helps run other
+// jobs while it is held, as it does while submitted ones are pending: the task_group backend's
+// wait helps only while its task_group holds a job, and a held job's dependencies may be jobs
+// that only the waiting thread can run. Afterwards exactly one of submit() (the job runs) or
+// free_job() (it never does) ends the hold. The task layer backend needs nothing here. Throws
+// std::bad_alloc; nothing is held then.
+void hold(void* job_storage, CompletionCounter& counter);
+
 // Makes sure the blocking pool (pool/blocking_pool.hpp) has a thread, so that a blocking job
 // submitted afterwards cannot be stranded. Throws std::system_error.
 void ensure_blocking_thread();

@@ -31,6 +31,7 @@
 #include <new>
 #include <thread>
 #include <type_traits>
+#include <utility>
 
 #include <oneapi/tbb/spin_mutex.h>
 #include <oneapi/tbb/task_group.h>
@@ -185,22 +186,63 @@ void CompletionCounter::wait_in(Arena* arena, int round) noexcept {
   });
 }
 
-// operator new's storage is aligned to 16, as the interface requires.
+namespace {
+
+// In front of each job's storage: the task_group task of a held job (hold()), which counts it in
+// its task_group until submit() runs it; empty for every other job.
+struct JobHeader {
+  tbb::task_handle held;
+};
+// operator new's storage is aligned to 16; the job after the header stays so, as the interface
+// requires.
 static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= 16);
+constexpr std::size_t kHeaderBytes = (sizeof(JobHeader) + 15) / 16 * 16;
 
-void* allocate_job(std::size_t bytes) { return ::operator new(bytes); }
+JobHeader& header_of(void* job_storage) noexcept {
+  return *std::launder(
+      reinterpret_cast<JobHeader*>(static_cast<unsigned char*>(job_storage) - kHeaderBytes));
+}
 
-void free_job(void* storage) noexcept { ::operator delete(storage); }
-
-void submit(Job& job, CompletionCounter& counter, Arena* arena) noexcept {
-  // task_group::run keeps a const copy of its functor: a lambda that copies a pointer.
+// What task_group::run runs for `job`: a lambda that copies a pointer (task_group keeps a const
+// copy of its functor).
+auto runner_of(Job& job) noexcept {
   const auto runner = [&job] { run_detached(job); };
   static_assert(std::is_nothrow_copy_constructible_v<decltype(runner)>);
+  return runner;
+}
+
+}  // namespace
+
+void* allocate_job(std::size_t bytes) {
+  auto* block = static_cast<unsigned char*>(::operator new(kHeaderBytes + bytes));
+  new (block) JobHeader();
+  return block + kHeaderBytes;
+}
+
+// An unrun held task is destroyed with its header, which releases its count in the task_group.
+void free_job(void* storage) noexcept {
+  JobHeader& header = header_of(storage);
+  header.~JobHeader();
+  ::operator delete(static_cast<void*>(&header));
+}
+
+void hold(void* job_storage, CompletionCounter& counter) {
+  header_of(job_storage).held =
+      counted_group(&counter).group.defer(runner_of(*static_cast<Job*>(job_storage)));
+}
+
+void submit(Job& job, CompletionCounter& counter, Arena* arena) noexcept {
   tbb::task_group& group = counted_group(&counter).group;
-  if (spawns_here(arena))
-    group.run(runner);
-  else
-    arena_for_this_thread(arena)->tbb_arena().enqueue(group.defer(runner));
+  tbb::task_handle& held = header_of(&job).held;
+  if (spawns_here(arena)) {
+    if (held)
+      group.run(std::move(held));
+    else
+      group.run(runner_of(job));
+  } else {
+    arena_for_this_thread(arena)->tbb_arena().enqueue(held ? std::move(held)
+                                                           : group.defer(runner_of(job)));
+  }
 }
 
 }  // namespace cascade::pool
