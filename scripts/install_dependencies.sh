@@ -17,9 +17,8 @@ set -euo pipefail
 readonly BUILD_PACKAGES=(cmake ninja-build g++ pkgconf libtbb-dev libgtest-dev libbenchmark-dev
                          libssl-dev libcpp-httplib-dev clang libclang-rt-14-dev llvm xz-utils
                          relacy-dev gdb python3 doxygen clang-format clang-tidy)
-# scripts/benchmark_ratios.py and scripts/benchmark_report.py, which draws its chart with
-# matplotlib.
-readonly REPORT_PACKAGES=(python3 python3-matplotlib)
+# scripts/benchmark_report.py draws its chart with matplotlib (python3 is a build package).
+readonly REPORT_PACKAGES=(python3-matplotlib)
 REQUIRED_PACKAGES=("${BUILD_PACKAGES[@]}")
 
 is_installed() {
