@@ -2,24 +2,28 @@
 
 // A Pool's oneTBB arena, for the pool backends (pool/*.cpp only: this header includes oneTBB).
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <string>
 
 #include <oneapi/tbb/task_arena.h>
 
 #include "cascade/pool.hpp"
+#include "pool/entry_gate.hpp"
 #include "pool/task_backend.hpp"
 
 namespace cascade::pool {
 
 // A tbb::task_arena, the pool's name, and a count of the groups bound to it. The arena has the
 // pool's threads as worker slots plus kEntrySlots slots reserved for threads that enter it to
-// wait (task_arena::execute). A thread that finds no free slot would have its wait handed to the
-// arena as a task, run by a worker on top of whatever that worker is waiting for; two such
-// handed-over waits across pools (A waits for B, B for A) can deadlock. With a slot of its own,
-// an entering thread waits on its own stack, as a nested tbb::task_group wait does. While any
-// Arena exists, oneTBB's process-wide worker limit is raised by the arenas' threads (WorkerLimit
-// in arena.cpp), so that each can get its workers.
+// wait (enter()). A thread that found no free slot would have its wait handed to the arena as a
+// task, run by a thread inside on top of whatever that thread waits for: when the handed-over
+// wait leads back to that thread's own wait (through nested groups, in one pool or across pools),
+// neither ends. enter() lets at most kEntrySlots threads in at once, each in a slot of its own,
+// where it waits on its own stack, as a nested tbb::task_group wait does. While any Arena exists,
+// oneTBB's process-wide worker limit is raised by the arenas' threads (WorkerLimit in arena.cpp),
+// so that each can get its workers.
 class Arena {
  public:
   // Threads that can wait inside one pool at once, each in a slot of its own.
@@ -39,6 +43,25 @@ class Arena {
   const std::string& name() const noexcept { return name_; }
   tbb::task_arena& tbb_arena() noexcept { return arena_; }
 
+  // Runs `wait` (a callable taking nothing, that does not throw) inside the arena on the calling
+  // thread, in a slot of its own, marked as inside (ArenaScope), and returns true. When
+  // kEntrySlots threads are inside already, it waits for one of them to leave (50 us at the first
+  // round, twice as long each round up to 1.6 ms) and, if none did, returns false without running
+  // `wait`: the caller's jobs are queued in the arena, where the pool's workers and the threads
+  // inside run them, and the caller checks its count and tries again, counting its `round`s.
+  template <class Wait>
+  bool enter(Wait&& wait, int round) {
+    constexpr int kLongestRound = 5;
+    const std::chrono::microseconds patience{50 << std::min(round, kLongestRound)};
+    if (!entry_gate_.try_enter_for(patience)) return false;
+    arena_.execute([this, &wait] {
+      const ArenaScope inside(this);
+      wait();
+    });
+    entry_gate_.leave();
+    return true;
+  }
+
   void bind_group() noexcept { bound_groups_.fetch_add(1, std::memory_order_relaxed); }
   void unbind_group() noexcept { bound_groups_.fetch_sub(1, std::memory_order_release); }
 
@@ -46,6 +69,7 @@ class Arena {
   const int threads_;
   const std::string name_;
   std::atomic<int> bound_groups_{0};
+  EntryGate entry_gate_{kEntrySlots};
   tbb::task_arena arena_;
 };
 

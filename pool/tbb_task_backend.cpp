@@ -121,22 +121,20 @@ bool CompletionCounter::idle() const noexcept {
 
 namespace {
 
-// Enters `arena` and waits there. Out of line: a nested group's wait, the hot case, never enters
-// an arena, and must not pay for setting up the call into oneTBB's execute().
-[[gnu::noinline]] void enter_and_wait(Arena& arena, d1::wait_context& counter) noexcept {
-  arena.tbb_arena().execute([&arena, &counter] {
-    const ArenaScope inside(&arena);
-    d1::wait(counter, shared_context());
-  });
+// Enters `arena` and waits there, or, when the arena is full, waits a while for a place
+// (Arena::enter). Out of line: a nested group's wait, the hot case, never enters an arena, and
+// must not pay for setting up the call into oneTBB's execute().
+[[gnu::noinline]] void enter_and_wait(Arena& arena, d1::wait_context& counter, int round) noexcept {
+  (void)arena.enter([&counter] { d1::wait(counter, shared_context()); }, round);
 }
 
 }  // namespace
 
-void CompletionCounter::wait_in(Arena* arena, int /*round*/) noexcept {  // one d1::wait is enough
+void CompletionCounter::wait_in(Arena* arena, int round) noexcept {
   if (arena == nullptr || arena == ArenaScope::of_this_thread())
-    d1::wait(waitable(storage_), shared_context());
+    d1::wait(waitable(storage_), shared_context());  // one d1::wait is enough
   else
-    enter_and_wait(*arena, waitable(storage_));
+    enter_and_wait(*arena, waitable(storage_), round);
 }
 
 // d1::wait helps run any job while the count is not zero, and the job is counted already.

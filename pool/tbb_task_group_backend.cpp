@@ -180,10 +180,7 @@ void CompletionCounter::wait_in(Arena* arena, int round) noexcept {
     wait_one_round(*this, group, round);
     return;
   }
-  arena->tbb_arena().execute([this, arena, &group, round] {
-    const ArenaScope inside(arena);
-    wait_one_round(*this, group, round);
-  });
+  (void)arena->enter([this, &group, round] { wait_one_round(*this, group, round); }, round);
 }
 
 namespace {

@@ -123,6 +123,34 @@ TEST_P(PoolTest, WaitsThatCrossPoolsBothWaysDoNotDeadlock) {
   EXPECT_EQ(leaves.load(), 20 * 4);
 }
 
+// Runs a chain of `depth` blocking tasks, each of which waits in `pool` for a group that holds
+// the next one; returns the deepest task's context error (success when nothing failed).
+Error wait_in_a_chain_of_blocking_tasks(const Context& context, Pool& pool, int depth,
+                                        std::atomic<int>& deepest) {
+  Group group(context, pool);
+  group.go_blocking([&pool, depth, &deepest](const Context& task_context) {
+    if (depth == 1) {
+      deepest.fetch_add(1);
+      return Error();
+    }
+    return wait_in_a_chain_of_blocking_tasks(task_context, pool, depth - 1, deepest);
+  });
+  return group.wait();
+}
+
+// More threads wait inside one pool at once than it has slots for waiters (16), and each waits
+// for the next: a wait oneTBB handed to the arena as a task would run on top of one of the
+// others, which waits for it in turn, and neither would end (found by the fuzzer). The waiters
+// beyond the slots wait outside until a slot is free.
+TEST_P(PoolTest, MoreNestedWaitersThanEntrySlotsDoNotDeadlock) {
+  constexpr int kDepth = 40;
+  std::atomic<int> deepest{0};
+  for (int round = 0; round < 5; ++round)
+    ASSERT_TRUE(is_success(
+        wait_in_a_chain_of_blocking_tasks(Context::background(), pool_, kDepth, deepest)));
+  EXPECT_EQ(deepest.load(), 5);
+}
+
 TEST_P(PoolTest, GoFromABlockingTaskRunsInThePool) {
   std::atomic<int> ran{0};
   std::atomic<int> outside{0};
