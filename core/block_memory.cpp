@@ -333,5 +333,6 @@ std::size_t BlockMemory<Kind>::live_blocks() {
 
 template class BlockMemory<NodeBlocks>;
 template class BlockMemory<TaskBlocks>;
+template class BlockMemory<TaskStateBlocks>;
 
 }  // namespace cascade::detail

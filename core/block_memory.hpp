@@ -4,13 +4,16 @@
 
 namespace cascade::detail {
 
-// The two kinds of blocks cascade recycles. Each kind is a separate pool (its own slabs, lists
-// and count), so that live_context_nodes() counts nodes only.
+// The kinds of blocks cascade recycles. Each kind is a separate pool (its own slabs, lists and
+// count), so that live_context_nodes() counts nodes only.
 struct NodeBlocks {  // context nodes, a group's node included (core/context_node.hpp)
   static constexpr std::size_t kBlockSize = 128;
 };
 struct TaskBlocks {  // a task as the pool runs it: TBB's task, the job and a small callable
   static constexpr std::size_t kBlockSize = 256;
+};
+struct TaskStateBlocks {  // a spawn() task's shared state with a small value (task_state.hpp)
+  static constexpr std::size_t kBlockSize = 128;
 };
 
 // Memory for objects created and destroyed once per task of a nested computation (a group's
@@ -41,5 +44,6 @@ class BlockMemory {
 
 using NodeMemory = BlockMemory<NodeBlocks>;
 using TaskMemory = BlockMemory<TaskBlocks>;
+using TaskStateMemory = BlockMemory<TaskStateBlocks>;
 
 }  // namespace cascade::detail

@@ -5,6 +5,8 @@
 #include "cascade/canceller.hpp"
 #include "cascade/context.hpp"
 #include "cascade/derived_contexts.hpp"
+#include "core/block_memory.hpp"
+#include "core/fault_injection.hpp"
 
 namespace cascade::detail {
 namespace {
@@ -31,6 +33,20 @@ class TaskStateBase::WaitSignal final : public SettleWatcher {
  private:
   std::pair<Context, Canceller> signal_;
 };
+
+// In the fault-injection build every state comes from operator new, so that its allocation can
+// fail there (core/fault_injection.hpp).
+void* TaskStateBase::allocate_storage(std::size_t bytes) {
+  if (kFaultInjectionBuild || bytes > TaskStateMemory::kBlockSize) return ::operator new(bytes);
+  return TaskStateMemory::allocate();
+}
+
+void TaskStateBase::free_storage(void* state, std::size_t bytes) noexcept {
+  if (kFaultInjectionBuild || bytes > TaskStateMemory::kBlockSize)
+    ::operator delete(state);
+  else
+    TaskStateMemory::free(state);
+}
 
 TaskStateBase::TaskStateBase(const std::type_info& result_type, std::string name)
     : result_type_(result_type),

@@ -85,6 +85,28 @@ TEST(TaskGraph, ADependentStartsOnlyAfterEveryDependencyFinished) {
   EXPECT_EQ(seen.get(), 8);
 }
 
+// An AfterList keeps a few dependencies inline and the rest on the heap; every size around the
+// switch, reserved or not, moved or not, names every dependency: the last one's failure, added
+// last, skips the dependent.
+TEST(TaskGraph, AnAfterListOfAnySizeNamesEveryDependency) {
+  for (std::size_t count = 1; count <= 3 * AfterList::kInlineDependencies; ++count) {
+    for (const bool reserved : {false, true}) {
+      SCOPED_TRACE("dependencies " + std::to_string(count) + (reserved ? ", reserved" : ""));
+      Group group;
+      AfterList list;
+      if (reserved) list.reserve(count);
+      for (std::size_t i = 0; i + 1 < count; ++i) list.add(group.spawn([] {}));
+      list.add(group.spawn([]() -> Error { return Error::make(TaskFailure(7)); }));
+      AfterList moved(std::move(list));
+      EXPECT_TRUE(list.states().empty());  // NOLINT(bugprone-use-after-move): moved-from is empty
+      EXPECT_EQ(moved.states().size(), count);
+      Task<void> dependent = group.spawn([] {}, moved);
+      (void)group.wait();
+      EXPECT_EQ(dependent.outcome(), TaskOutcome::skipped_upstream_failed);
+    }
+  }
+}
+
 TEST(TaskGraph, ADependencyThatAlreadySucceededLetsTheDependentRunAtOnce) {
   Group group;
   Task<int> early = group.spawn([] { return 5; });

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -61,6 +63,30 @@ TEST(Task, MoveOnlyResultsCanBeMovedOut) {
   ASSERT_NE(taken, nullptr);
   EXPECT_EQ(*taken, 7);
   EXPECT_EQ(boxed.get(), nullptr);  // copies of a handle share the one stored value
+}
+
+// Task states come from cascade's blocks when they fit one (a value of a few words), from the
+// heap otherwise, and from the heap with the alignment an over-aligned value asks for.
+TEST(Task, LargeAndOverAlignedValuesKeepTheirSizeAndAlignment) {
+  struct alignas(256) Aligned {
+    int value = 0;
+  };
+  struct Large {
+    std::array<long, 64> values{};
+  };
+  Group group;
+  Task<Aligned> aligned = group.spawn([] { return Aligned{7}; });
+  Task<Large> large = group.spawn([] {
+    Large made;
+    made.values.back() = 9;
+    return made;
+  });
+  Task<long> small = group.spawn([] { return 5L; });
+  ASSERT_TRUE(is_success(group.wait()));
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(&aligned.get()) % alignof(Aligned), 0U);
+  EXPECT_EQ(aligned.get().value, 7);
+  EXPECT_EQ(large.get().values.back(), 9);
+  EXPECT_EQ(small.get(), 5L);
 }
 
 TEST(Task, GetThrowsTheTasksOwnFailure) {

@@ -105,38 +105,65 @@ class After {
 // AfterList names a number of tasks known only at run time (of any value types), made by
 // after(vector) or by add(): Group::spawn(f, after(list)) runs f once every one of them
 // succeeded, like After, but f receives no dependency values (read them with get() on the
-// handles, which are ready when f runs). Holds a reference to each dependency's state. Move-only.
+// handles, which are ready when f runs). Holds a reference to each dependency's state. Up to
+// kInlineDependencies are kept in the list itself, more on the heap. Move-only.
 class AfterList {
  public:
+  // How many dependencies the list holds without allocating.
+  static constexpr std::size_t kInlineDependencies = 4;
+
   // An empty list: a task spawned after it starts at once.
   AfterList() = default;
   // Takes over `other`'s dependencies; `other` then names none.
-  AfterList(AfterList&& other) noexcept : states_(std::move(other.states_)) {
-    other.states_.clear();
+  AfterList(AfterList&& other) noexcept
+      : inline_(other.inline_),
+        inline_count_(std::exchange(other.inline_count_, 0)),
+        spilled_(std::move(other.spilled_)) {
+    other.spilled_.clear();
   }
   AfterList(const AfterList&) = delete;
   AfterList& operator=(const AfterList&) = delete;
   ~AfterList() {
-    for (detail::TaskStateBase* state : states_) state->release();
+    for (detail::TaskStateBase* state : states()) state->release();
   }
 
   // Adds one dependency. Throws std::invalid_argument for a moved-from handle, std::bad_alloc.
   template <class R>
   AfterList& add(const Task<R>& task) {
     detail::TaskStateBase& state = detail::dependency_state(detail::TaskAccess::state(task));
-    states_.push_back(&state);
+    if (spilled_.empty() && inline_count_ < kInlineDependencies) {
+      inline_[inline_count_++] = &state;
+    } else {
+      if (spilled_.empty()) spill(2 * kInlineDependencies);
+      spilled_.push_back(&state);
+    }
     state.retain();
     return *this;
   }
 
   // Makes room for `count` dependencies in all, so that add() does not allocate up to there.
-  void reserve(std::size_t count) { states_.reserve(count); }
+  void reserve(std::size_t count) {
+    if (count > kInlineDependencies) spill(count);
+  }
 
   // The dependencies' states, for Group::spawn (internal: the type is the library's own).
-  std::span<detail::TaskStateBase* const> states() const noexcept { return states_; }
+  std::span<detail::TaskStateBase* const> states() const noexcept {
+    if (!spilled_.empty()) return spilled_;
+    return std::span<detail::TaskStateBase* const>(inline_.data(), inline_count_);
+  }
 
  private:
-  std::vector<detail::TaskStateBase*> states_;
+  // Moves the inline dependencies to the heap, with room for `count` in all: from then on every
+  // dependency is in spilled_.
+  void spill(std::size_t count) {
+    spilled_.reserve(count);
+    spilled_.insert(spilled_.end(), inline_.begin(), inline_.begin() + inline_count_);
+    inline_count_ = 0;
+  }
+
+  std::array<detail::TaskStateBase*, kInlineDependencies> inline_{};
+  std::size_t inline_count_ = 0;
+  std::vector<detail::TaskStateBase*> spilled_;  // all of them, once more than fit inline
 };
 
 // after(a, b, ...): the tasks a spawn() task runs after, with their values (see After).

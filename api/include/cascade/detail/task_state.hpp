@@ -1,7 +1,9 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <string>
 #include <typeinfo>
@@ -73,6 +75,12 @@ class TaskStateBase {
   TaskStateBase(const std::type_info& result_type, std::string name);
   virtual ~TaskStateBase();
 
+  // Storage for a state of `bytes` bytes, for the derived classes' operator new and delete: a
+  // block of cascade's per-thread memory when it fits one (as a task takes), the heap otherwise.
+  // A task graph makes and frees one state per node. Throws std::bad_alloc.
+  static void* allocate_storage(std::size_t bytes);
+  static void free_storage(void* state, std::size_t bytes) noexcept;
+
  private:
   class WaitSignal;
   static SettleWatcher* closed() noexcept {
@@ -95,6 +103,17 @@ template <class R>
 class TaskState final : public TaskStateBase {
  public:
   explicit TaskState(std::string name = {}) : TaskStateBase(typeid(R), std::move(name)) {}
+
+  static void* operator new(std::size_t bytes) { return allocate_storage(bytes); }
+  static void operator delete(void* state) noexcept { free_storage(state, sizeof(TaskState)); }
+  // A state whose value is over-aligned takes the heap, with the alignment it needs.
+  static void* operator new(std::size_t bytes, std::align_val_t alignment) {
+    return ::operator new(bytes, alignment);
+  }
+  static void operator delete(void* state, std::align_val_t alignment) noexcept {
+    ::operator delete(state, alignment);
+  }
+
   std::optional<R> value;  // written by the task before settling, read after ready()
 };
 
@@ -102,6 +121,9 @@ template <>
 class TaskState<void> final : public TaskStateBase {
  public:
   explicit TaskState(std::string name = {}) : TaskStateBase(typeid(void), std::move(name)) {}
+
+  static void* operator new(std::size_t bytes) { return allocate_storage(bytes); }
+  static void operator delete(void* state) noexcept { free_storage(state, sizeof(TaskState)); }
 };
 
 }  // namespace cascade::detail
