@@ -417,13 +417,16 @@ Context adopt_group_context(GroupState& group) noexcept { return ContextAccess::
 void end_group(GroupState& group) noexcept { group.end(); }
 void* allocate_task(std::size_t size) { return GroupState::allocate_task(size); }
 void free_task(void* storage) noexcept { GroupState::free_task(storage); }
+std::size_t dependency_gate_bytes(std::size_t dependencies) noexcept {
+  return GroupState::dependency_gate_bytes(dependencies);
+}
 void submit(GroupState& group, TaskCallable& task) { group.submit(task, /*blocking=*/false); }
 void submit_blocking(GroupState& group, TaskCallable& task) {
   group.submit(task, /*blocking=*/true);
 }
 bool try_reserve_slot(GroupState& group) { return group.try_reserve_slot(); }
 void unreserve_slot(GroupState& group) noexcept { group.unreserve_slot(); }
-void submit_after(GroupState& group, TaskCallable& task, TaskStateBase* const* dependencies,
+void submit_after(GroupState& group, DependentTask task, TaskStateBase* const* dependencies,
                   std::size_t count) {
   group.submit_after(task, std::span<TaskStateBase* const>(dependencies, count));
 }

@@ -7,6 +7,7 @@
 #include <span>
 #include <typeinfo>
 
+#include "cascade/detail/group_runtime.hpp"
 #include "cascade/detail/task_callable.hpp"
 #include "cascade/error.hpp"
 #include "cascade/group_options.hpp"
@@ -48,8 +49,8 @@ class GroupState final : public ContextNode {
   void submit_reserved(TaskCallable& callable, bool blocking);
   // Accepts a spawn() task that depends on `dependencies` (core/task_graph.cpp): counted at once,
   // handed to the pool once all of them succeeded, skipped as skipped_upstream_failed when one
-  // did not. Throws what submit() throws, and std::bad_alloc (then nothing was submitted).
-  void submit_after(TaskCallable& callable, std::span<TaskStateBase* const> dependencies);
+  // did not. Throws what submit() throws (then nothing was submitted).
+  void submit_after(DependentTask task, std::span<TaskStateBase* const> dependencies);
   void set_limit(int limit);
   Error wait();
   void end() noexcept;
@@ -59,6 +60,8 @@ class GroupState final : public ContextNode {
   // Task storage: a Task record followed by the callable.
   static void* allocate_task(std::size_t callable_size);
   static void free_task(void* callable_storage) noexcept;
+  // The room a dependent task's gate takes after its callable (DependentTask).
+  static std::size_t dependency_gate_bytes(std::size_t dependencies) noexcept;
 
  private:
   class Task;

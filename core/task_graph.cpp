@@ -8,7 +8,6 @@
 
 #include "cascade/detail/task_state.hpp"
 #include "cascade/task_outcome.hpp"
-#include "core/block_memory.hpp"
 #include "core/group_state.hpp"
 #include "core/group_task.hpp"
 #include "core/spin_lock.hpp"
@@ -20,10 +19,12 @@ namespace cascade::detail {
 // task cannot be handed on before every edge is registered. The last arrival hands the task to
 // the group: to its slots and the pool when every dependency succeeded, or to the upstream skip.
 //
-// Each dependency gets an Edge, a SettleWatcher on the dependency's state. The edges follow the
-// gate in one block of TaskMemory (the heap beyond its size). The gate is freed by the arrival
-// that hands the task on; an edge is never touched after its notification (the dependency's list
-// reads `next` before notifying), so the gate may go while other lists still walk past their
+// Each dependency gets an Edge, a SettleWatcher on the dependency's state. The gate and its
+// edges live in the task's own storage, after the callable (DependentTask), so that a node of a
+// graph is one allocation and its gate is warm when its task is handed on. The gate ends (its
+// destructor runs; the storage stays the task's) with the arrival that hands the task on; an
+// edge is never touched after its notification (the dependency's list reads `next` before
+// notifying), so the task may run and free the storage while other lists still walk past their
 // own, already notified, edges.
 //
 // Skips go through a per-thread list instead of recursion: skipping a task settles its handle,
@@ -31,9 +32,13 @@ namespace cascade::detail {
 // take 10,000 stack frames.
 class GroupState::DependencyGate {
  public:
-  // A gate for `callable` with room for `dependencies` edges. On std::bad_alloc the callable is
-  // destroyed and its storage freed (the strong guarantee of submit()).
-  static DependencyGate& create(TaskCallable& callable, std::size_t dependencies);
+  // A gate for `dependencies` edges, in `room` (dependency_gate_bytes(dependencies) bytes).
+  static DependencyGate& create(void* room, std::size_t dependencies) noexcept {
+    return *new (room) DependencyGate(dependencies);
+  }
+  static std::size_t bytes_for(std::size_t dependencies) noexcept {
+    return sizeof(DependencyGate) + dependencies * sizeof(Edge);
+  }
 
   // Registers the accepted `task` on every dependency, then drops the registration's count: the
   // task may be handed on (on this or another thread) before this returns.
@@ -49,15 +54,11 @@ class GroupState::DependencyGate {
   };
 
   explicit DependencyGate(std::size_t dependencies) noexcept : pending_(dependencies + 1) {}
-  static std::size_t bytes_for(std::size_t dependencies) noexcept {
-    return sizeof(DependencyGate) + dependencies * sizeof(Edge);
-  }
   Edge* edges() noexcept { return reinterpret_cast<Edge*>(this + 1); }
   void arrive(TaskStateBase& dependency) noexcept;
   void keep_upstream(TaskStateBase& dependency) noexcept;
   void count_down() noexcept;
   void skip() noexcept;
-  void free_storage() noexcept;
   static void schedule_skip(DependencyGate& gate) noexcept;
 
   // This thread's skips still to run, and whether a schedule_skip() lower on its stack runs them.
@@ -71,7 +72,6 @@ class GroupState::DependencyGate {
   // did not: a failure over a cancellation, that over an upstream skip, that over a group's skip.
   TaskStateBase* upstream_ = nullptr;  // guarded by upstream_lock_
   DependencyGate* next_skip_ = nullptr;
-  std::size_t dependencies_ = 0;
 };
 
 constinit thread_local GroupState::DependencyGate* GroupState::DependencyGate::pending_skips_ =
@@ -95,31 +95,6 @@ int telling(TaskOutcome outcome) noexcept {
 }
 
 }  // namespace
-
-GroupState::DependencyGate& GroupState::DependencyGate::create(TaskCallable& callable,
-                                                               std::size_t dependencies) {
-  const std::size_t bytes = bytes_for(dependencies);
-  void* storage = nullptr;
-  try {
-    storage = bytes <= TaskMemory::kBlockSize ? TaskMemory::allocate() : ::operator new(bytes);
-  } catch (...) {
-    callable.destroy();
-    free_task(&callable);
-    throw;
-  }
-  auto* gate = new (storage) DependencyGate(dependencies);
-  gate->dependencies_ = dependencies;
-  return *gate;
-}
-
-void GroupState::DependencyGate::free_storage() noexcept {
-  const std::size_t bytes = bytes_for(dependencies_);
-  this->~DependencyGate();
-  if (bytes <= TaskMemory::kBlockSize)
-    TaskMemory::free(this);
-  else
-    ::operator delete(this);
-}
 
 void GroupState::DependencyGate::arm(Task& task,
                                      std::span<TaskStateBase* const> dependencies) noexcept {
@@ -159,7 +134,7 @@ void GroupState::DependencyGate::count_down() noexcept {
   if (pending_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   if (upstream_ == nullptr) {
     Task& task = *task_;
-    free_storage();
+    this->~DependencyGate();
     task.group().release_dependent(task);
     return;
   }
@@ -181,13 +156,17 @@ void GroupState::DependencyGate::schedule_skip(DependencyGate& gate) noexcept {
 void GroupState::DependencyGate::skip() noexcept {
   Task& task = *task_;
   TaskStateBase* upstream = upstream_;
-  free_storage();
+  this->~DependencyGate();
   task.group().skip_upstream(task, *upstream);
   upstream->release();
 }
 
-void GroupState::submit_after(TaskCallable& callable,
-                              std::span<TaskStateBase* const> dependencies) {
+std::size_t GroupState::dependency_gate_bytes(std::size_t dependencies) noexcept {
+  return DependencyGate::bytes_for(dependencies);
+}
+
+void GroupState::submit_after(DependentTask task, std::span<TaskStateBase* const> dependencies) {
+  TaskCallable& callable = task.callable;
   if (extras_ != nullptr) check_submittable(callable, /*blocking=*/false);
   try {
     pool::hold(&Task::of(callable), counter_);
@@ -196,8 +175,8 @@ void GroupState::submit_after(TaskCallable& callable,
     free_task(&callable);
     throw;
   }
-  DependencyGate& gate = DependencyGate::create(callable, dependencies.size());
-  gate.arm(accept(callable, /*blocking=*/false), dependencies);
+  DependencyGate::create(task.gate_room, dependencies.size())
+      .arm(accept(callable, /*blocking=*/false), dependencies);
 }
 
 }  // namespace cascade::detail

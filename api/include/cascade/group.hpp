@@ -129,8 +129,8 @@ class Group {
     const auto states = dependencies.states();
     Task<R> handle(new detail::TaskState<R>(std::move(options.name)));
     detail::submit_after(*state_,
-                         detail::make_spawn_task<R>(std::forward<F>(f), *handle_state(handle),
-                                                    std::move(dependencies)),
+                         detail::make_dependent_task<R>(std::forward<F>(f), *handle_state(handle),
+                                                        states.size(), std::move(dependencies)),
                          states.data(), states.size());
     return handle;
   }
@@ -144,9 +144,10 @@ class Group {
     static_assert(!std::is_reference_v<R>, "cascade::Group::spawn: the task must return by value");
     Task<R> handle(new detail::TaskState<R>(std::move(options.name)));
     const std::span<detail::TaskStateBase* const> states = dependencies.states();
-    detail::submit_after(*state_,
-                         detail::make_spawn_task<R>(std::forward<F>(f), *handle_state(handle)),
-                         states.data(), states.size());
+    detail::submit_after(
+        *state_,
+        detail::make_dependent_task<R>(std::forward<F>(f), *handle_state(handle), states.size()),
+        states.data(), states.size());
     return handle;
   }
 
