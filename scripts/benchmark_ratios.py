@@ -21,6 +21,7 @@ counters. Python 3 standard library only.
 
 import argparse
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -127,11 +128,31 @@ def read_load_average():
         return "unknown"
 
 
-# Workloads run in a process of their own: a 100,000-node graph leaves both allocators' free
-# lists in an order scattered over memory, and the workloads interleaved after it in the same
-# process (flat, cancel_drain) then miss the cache on every task they allocate, whichever variant
-# ran the graph (measured 2026-12-07: flat's ratio 1.0 alone, 1.85 after the graphs).
-ISOLATED_WORKLOADS = ("dag",)
+# Every workload runs in a process of its own at each thread count. Interleaved in one process,
+# runs leave both allocators' free lists in an order that depends on what ran before (a 2-thread
+# run leaves blocks spread over two threads' lists), and the workloads that stream through many
+# tasks (flat, cancel_drain, dag) then measure that order more than their own code: in runs of one
+# build (2026-12-07) flat's 1-thread ratio was 0.65 and 1.47 with every workload in one process,
+# 0.64 with each workload in its own, and 1.13-1.15 in every run of its 1-thread pair alone.
+def list_configurations(binary):
+    """The (workload, thread count) pairs of the binary's benchmarks, in its order."""
+    completed = subprocess.run([str(binary), "--benchmark_list_tests=true"],
+                               stdout=subprocess.PIPE, text=True, check=False)
+    if completed.returncode != 0:
+        raise BadRun(f"{binary} --benchmark_list_tests exited with status {completed.returncode}")
+    configurations = []
+    for name in completed.stdout.split():
+        threads = [part for part in name.split("/") if part.startswith("threads:")]
+        configuration = (name.split("/")[0], threads[0] if threads else None)
+        if configuration not in configurations:
+            configurations.append(configuration)
+    return configurations
+
+
+def configuration_filter(workload, threads):
+    """A --benchmark_filter for one workload at one thread count ('threads:1'), or at all (None)."""
+    pattern = "^" + re.escape(workload) + "/"
+    return pattern + ".*" + re.escape(threads) + "(/|$)" if threads else pattern
 
 
 def run_process(arguments, benchmark_filter):
@@ -152,10 +173,14 @@ def run_process(arguments, benchmark_filter):
 
 
 def run_binary(arguments):
-    """Runs the binary (the isolated workloads in a second process, unless a filter is given) and
-    returns one report: the first process's context with every process's benchmarks."""
-    isolated = "^(" + "|".join(ISOLATED_WORKLOADS) + ")/"
-    filters = [arguments.filter] if arguments.filter else ["-" + isolated, isolated]
+    """Runs the binary (each workload at each thread count in a process of its own, unless a
+    filter is given) and returns one report: the first process's context with every process's
+    benchmarks."""
+    if arguments.filter:
+        filters = [arguments.filter]
+    else:
+        filters = [configuration_filter(workload, threads)
+                   for workload, threads in list_configurations(arguments.binary)]
     print(f"load average before: {read_load_average()}", file=sys.stderr)
     reports = [run_process(arguments, benchmark_filter) for benchmark_filter in filters]
     print(f"load average after: {read_load_average()}", file=sys.stderr)
