@@ -37,6 +37,7 @@ using cascade::testing::failure_id;
 using cascade::testing::is_success;
 using cascade::testing::mentions;
 using cascade::testing::TaskFailure;
+using cascade::testing::TimedLatch;
 
 TaskOptions named(std::string name) { return TaskOptions{.name = std::move(name)}; }
 
@@ -295,6 +296,23 @@ TEST(TaskGraph, BadInputIsRefusedWithAMessage) {
   ASSERT_TRUE(is_success(group.wait()));
   group.set_limit(0);
   EXPECT_THROW((void)group.spawn([](int n) { return n; }, after(keeper)), std::logic_error);
+}
+
+// A dependent takes a slot of its group's limit only once its dependencies succeeded. Here the
+// one slot is free when the dependent is submitted, its dependency (in another group) waits for
+// a task queued after it in the same group: a dependent that held the slot while it waited would
+// keep that task queued, and the dependency would never be released.
+TEST(TaskGraph, AWaitingDependentHoldsNoSlotOfItsGroupsLimit) {
+  TimedLatch released;
+  Group other;
+  Task<int> dependency = other.spawn([&released] { return released.wait() ? 1 : 0; });
+  Group group;
+  group.set_limit(1);
+  Task<int> dependent = group.spawn([](int value) { return value + 1; }, after(dependency));
+  group.go([&released] { released.count_down(); });
+  ASSERT_TRUE(is_success(group.wait()));
+  ASSERT_TRUE(is_success(other.wait()));
+  EXPECT_EQ(dependent.get(), 2);
 }
 
 TEST(TaskGraph, AReportShowsEachTaskItsOutcomeAndWhy) {
