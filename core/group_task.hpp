@@ -17,9 +17,8 @@ class GroupState::Task final : public pool::Job {
 
   // sizeof(GroupState*): the size of the pointer that the reference group_ is stored as.
   static constexpr std::size_t kCallableOffset =
-      (sizeof(pool::Job) + sizeof(GroupState*) +  // NOLINT(bugprone-sizeof-expression)
-       sizeof(bool) + kTaskAlignment - 1) /
-      kTaskAlignment * kTaskAlignment;
+      task_aligned(sizeof(pool::Job) + sizeof(GroupState*) +  // NOLINT(bugprone-sizeof-expression)
+                   sizeof(bool));
   static Task& of(TaskCallable& callable) noexcept {
     return *static_cast<Task*>(
         static_cast<void*>(reinterpret_cast<unsigned char*>(&callable) - kCallableOffset));

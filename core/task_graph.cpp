@@ -34,6 +34,7 @@ class GroupState::DependencyGate {
  public:
   // A gate for `dependencies` edges, in `room` (dependency_gate_bytes(dependencies) bytes).
   static DependencyGate& create(void* room, std::size_t dependencies) noexcept {
+    static_assert(alignof(DependencyGate) <= kTaskAlignment, "the room is task_aligned()");
     return *new (room) DependencyGate(dependencies);
   }
   static std::size_t bytes_for(std::size_t dependencies) noexcept {

@@ -44,22 +44,21 @@ class Arena {
   tbb::task_arena& tbb_arena() noexcept { return arena_; }
 
   // Runs `wait` (a callable taking nothing, that does not throw) inside the arena on the calling
-  // thread, in a slot of its own, marked as inside (ArenaScope), and returns true. When
-  // kEntrySlots threads are inside already, it waits for one of them to leave (50 us at the first
-  // round, twice as long each round up to 1.6 ms) and, if none did, returns false without running
-  // `wait`: the caller's jobs are queued in the arena, where the pool's workers and the threads
-  // inside run them, and the caller checks its count and tries again, counting its `round`s.
+  // thread, in a slot of its own, marked as inside (ArenaScope). When kEntrySlots threads are
+  // inside already, it waits for one of them to leave (50 us at the first round, twice as long
+  // each round up to 1.6 ms) and, if none did, returns without running `wait`: the caller's jobs
+  // are queued in the arena, where the pool's workers and the threads inside run them, and the
+  // caller checks its count and comes again, counting its `round`s.
   template <class Wait>
-  bool enter(Wait&& wait, int round) {
+  void enter(Wait&& wait, int round) {
     constexpr int kLongestRound = 5;
     const std::chrono::microseconds patience{50 << std::min(round, kLongestRound)};
-    if (!entry_gate_.try_enter_for(patience)) return false;
+    if (!entry_gate_.try_enter_for(patience)) return;
     arena_.execute([this, &wait] {
       const ArenaScope inside(this);
       wait();
     });
     entry_gate_.leave();
-    return true;
   }
 
   void bind_group() noexcept { bound_groups_.fetch_add(1, std::memory_order_relaxed); }

@@ -125,7 +125,7 @@ namespace {
 // (Arena::enter). Out of line: a nested group's wait, the hot case, never enters an arena, and
 // must not pay for setting up the call into oneTBB's execute().
 [[gnu::noinline]] void enter_and_wait(Arena& arena, d1::wait_context& counter, int round) noexcept {
-  (void)arena.enter([&counter] { d1::wait(counter, shared_context()); }, round);
+  arena.enter([&counter] { d1::wait(counter, shared_context()); }, round);
 }
 
 }  // namespace

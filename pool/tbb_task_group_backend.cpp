@@ -180,7 +180,7 @@ void CompletionCounter::wait_in(Arena* arena, int round) noexcept {
     wait_one_round(*this, group, round);
     return;
   }
-  (void)arena->enter([this, &group, round] { wait_one_round(*this, group, round); }, round);
+  arena->enter([this, &group, round] { wait_one_round(*this, group, round); }, round);
 }
 
 namespace {

@@ -29,6 +29,11 @@ void* allocate_task(std::size_t size);
 void free_task(void* storage) noexcept;
 // Alignment the storage is guaranteed to have.
 inline constexpr std::size_t kTaskAlignment = 16;
+// `bytes` rounded up to a multiple of kTaskAlignment: where the next part of a task's storage
+// starts.
+constexpr std::size_t task_aligned(std::size_t bytes) noexcept {
+  return (bytes + kTaskAlignment - 1) / kTaskAlignment * kTaskAlignment;
+}
 
 void submit(GroupState& group, TaskCallable& task);           // takes a slot or queues
 void submit_blocking(GroupState& group, TaskCallable& task);  // the same, for the blocking pool
@@ -101,8 +106,7 @@ DependentTask make_dependent_task(F&& f, TaskState<R>& state, std::size_t depend
                                   Inputs inputs = {}) {
   reject_empty_callable(f, "spawn");
   using Closure = SpawnClosure<std::decay_t<F>, R, Inputs>;
-  constexpr std::size_t gate_offset =
-      (sizeof(Closure) + kTaskAlignment - 1) / kTaskAlignment * kTaskAlignment;
+  constexpr std::size_t gate_offset = task_aligned(sizeof(Closure));
   TaskCallable& callable =
       construct_task_in<Closure>(gate_offset + dependency_gate_bytes(dependencies),
                                  std::forward<F>(f), state, std::move(inputs));
