@@ -32,23 +32,18 @@ d1::task_group_context& shared_context() {
   return *context;
 }
 
-// The TBB task in front of each job. The job is stored right after the task's own fields, in
-// what would otherwise be alignment padding (d1::task is 64-byte aligned). Like a C flexible array
-// member, the storage extends past `job_storage_` when the block was allocated larger. A task
-// whose block fits TaskMemory's blocks (a small callable: what a tbb::task_group task takes from
-// oneTBB's small-object pool) comes from there, and a larger one from the heap.
-class JobTask final : public d1::task {
+// The TBB task in front of each job. The job is stored right after the task's own fields (64
+// bytes), so that the job's header and the first 32 bytes of a small callable share the task's
+// second cache line: a task that runs touches two lines, as a tbb::task_group task does. Like a C
+// flexible array member, the storage extends past `job_storage_` when the block was allocated
+// larger. A task whose block fits TaskMemory's blocks (a small callable: what a tbb::task_group
+// task takes from oneTBB's small-object pool) comes from there, and a larger one from the heap;
+// the final class (BlockJobTask, HeapJobTask) knows which, so no field has to record it.
+class JobTask : public d1::task {
  public:
-  explicit JobTask(std::size_t bytes) noexcept : bytes_(bytes) {}
-
   static constexpr std::size_t storage_offset() noexcept;
-  static std::size_t block_size(std::size_t job_bytes) noexcept {
-    return std::max(sizeof(JobTask), storage_offset() + job_bytes);
-  }
-  static void* allocate(std::size_t bytes) {
-    if (bytes <= detail::TaskMemory::kBlockSize) return detail::TaskMemory::allocate();
-    return ::operator new (bytes, std::align_val_t{alignof(JobTask)});
-  }
+  // A task of the right kind, with room for a job of `job_bytes`. Throws std::bad_alloc.
+  static JobTask& create(std::size_t job_bytes);
   void* storage() noexcept { return job_storage_; }
   static JobTask& of(void* storage) noexcept {
     return *reinterpret_cast<JobTask*>(static_cast<unsigned char*>(storage) - storage_offset());
@@ -59,14 +54,11 @@ class JobTask final : public d1::task {
   // never happens; the job decides itself whether to run or skip.
   d1::task* cancel(d1::execution_data&) override { return run_and_free(); }
 
-  void free() noexcept {
-    const std::size_t bytes = bytes_;
-    this->~JobTask();
-    if (bytes <= detail::TaskMemory::kBlockSize)
-      detail::TaskMemory::free(this);
-    else
-      ::operator delete (this, std::align_val_t{alignof(JobTask)});
-  }
+  // Ends the task's lifetime and frees its storage.
+  virtual void free() noexcept = 0;
+
+ protected:
+  JobTask() = default;
 
  private:
   d1::task* run_and_free() {
@@ -76,8 +68,25 @@ class JobTask final : public d1::task {
     return nullptr;
   }
 
-  std::size_t bytes_;
   alignas(16) unsigned char job_storage_[16];
+};
+
+// A JobTask in one of TaskMemory's blocks.
+class BlockJobTask final : public JobTask {
+ public:
+  void free() noexcept override {
+    this->~BlockJobTask();
+    detail::TaskMemory::free(this);
+  }
+};
+
+// A JobTask too large for TaskMemory's blocks, on the heap.
+class HeapJobTask final : public JobTask {
+ public:
+  void free() noexcept override {
+    this->~HeapJobTask();
+    ::operator delete (this, std::align_val_t{alignof(HeapJobTask)});
+  }
 };
 
 // offsetof on a class with virtual functions is conditionally supported; GCC and Clang support it.
@@ -104,8 +113,17 @@ const std::atomic<std::uint64_t>& count_of(const unsigned char* storage) noexcep
 static_assert(sizeof(d1::wait_context) == 2 * sizeof(std::uint64_t) &&
               alignof(d1::wait_context) == alignof(std::uint64_t));
 static_assert(sizeof(std::atomic<std::uint64_t>) == sizeof(std::uint64_t));
-static_assert(JobTask::storage_offset() % 16 == 0, "job storage must stay 16-byte aligned");
+static_assert(JobTask::storage_offset() == sizeof(d1::task) && JobTask::storage_offset() % 16 == 0,
+              "a job must start right after the TBB task's fields, 16-byte aligned");
+static_assert(sizeof(BlockJobTask) == sizeof(JobTask) && sizeof(HeapJobTask) == sizeof(JobTask));
 static_assert(detail::TaskMemory::kBlockAlignment % alignof(JobTask) == 0);
+
+JobTask& JobTask::create(std::size_t job_bytes) {
+  const std::size_t bytes = std::max(sizeof(JobTask), storage_offset() + job_bytes);
+  if (bytes <= detail::TaskMemory::kBlockSize)
+    return *new (detail::TaskMemory::allocate()) BlockJobTask;
+  return *new (::operator new (bytes, std::align_val_t{alignof(HeapJobTask)})) HeapJobTask;
+}
 
 CompletionCounter::CompletionCounter() { new (storage_) d1::wait_context(0); }
 
@@ -140,10 +158,7 @@ void CompletionCounter::wait_in(Arena* arena, int round) noexcept {
 // d1::wait helps run any job while the count is not zero, and the job is counted already.
 void hold(void*, CompletionCounter&) {}
 
-void* allocate_job(std::size_t bytes) {
-  const std::size_t total = JobTask::block_size(bytes);
-  return (new (JobTask::allocate(total)) JobTask(total))->storage();
-}
+void* allocate_job(std::size_t bytes) { return JobTask::create(bytes).storage(); }
 
 void free_job(void* storage) noexcept { JobTask::of(storage).free(); }
 
