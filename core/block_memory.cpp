@@ -73,7 +73,9 @@ class BlockList {
     return block;
   }
   void push(void* memory) noexcept {
-    head_ = new (memory) FreeBlock{head_, nullptr, 0};
+    auto* block = new (memory) FreeBlock;  // the batch fields are set by whoever reads them
+    block->next = head_;
+    head_ = block;
     size_.store(size() + 1, std::memory_order_relaxed);
     poison<Kind::kBlockSize>(head_);
   }

@@ -177,9 +177,17 @@ void GroupState::run_traced(Task& task) noexcept {
   Trace::task(this, this, start, execute(task));  // the group is its context's node
 }
 
+// A task that finds the context cancelled when it is due to start is skipped: counted, and its
+// callable ended unrun. A callable that skips silently (no destructor to run, no handle) in a
+// group without a limit needs nothing more; any other goes through discard(), out of line, so
+// that the path of every task that runs stays small.
 Trace::Outcome GroupState::execute(Task& task) noexcept {
-  TaskCallable& callable = task.callable();
-  Trace::Outcome outcome = Trace::Outcome::skipped;
+  if (cancelled.load(std::memory_order_acquire)) [[unlikely]] {
+    count_skip();
+    if (!task.callable().skips_silently() || limit() != nullptr) discard(task);
+    return Trace::Outcome::skipped;
+  }
+  Trace::Outcome outcome;
   // A task runs inside the group's arena, except a blocking one, which runs on its own thread. The
   // task queued behind it is handed over from there too: a thread inside the arena spawns it,
   // which a thread of the arena that waits nested (and takes no enqueued task) still runs; a
@@ -187,16 +195,12 @@ Trace::Outcome GroupState::execute(Task& task) noexcept {
   const pool::ArenaScope in_arena(task.blocking() ? nullptr : arena_);
   {
     const RunningTask running(*this);
-    if (!cancelled.load(std::memory_order_acquire)) [[likely]] {
-      if (extras_ != nullptr && extras_->ledger != nullptr) [[unlikely]]
-        extras_->ledger->count_started();
-      TaskRun ran = invoke(callable);
-      outcome = ran.failure ? Trace::Outcome::failed : Trace::Outcome::succeeded;
-      if (ran.failure || ran.handle != nullptr || extras_ != nullptr) [[unlikely]]
-        settle(std::move(ran));
-    } else {
-      skip(callable);
-    }
+    if (extras_ != nullptr && extras_->ledger != nullptr) [[unlikely]]
+      extras_->ledger->count_started();
+    TaskRun ran = invoke(task.callable());
+    outcome = ran.failure ? Trace::Outcome::failed : Trace::Outcome::succeeded;
+    if (ran.failure || ran.handle != nullptr || extras_ != nullptr) [[unlikely]]
+      settle(std::move(ran));
   }
   if (limit() != nullptr) release_slot();
   return outcome;
@@ -227,17 +231,27 @@ void GroupState::settle(TaskRun ran) noexcept {
   }
 }
 
-// A task that finds the context cancelled when it is due to start: its callable is destroyed
-// unrun, and its handle, if any, holds a TaskSkipped with the context's cause.
-void GroupState::skip(TaskCallable& callable) noexcept {
-  skipped_.store(true, std::memory_order_relaxed);
-  TaskStateBase* handle = callable.release_handle();
-  callable.destroy();
-  if (TaskLedger* ledger = this->ledger()) ledger->record_skip();
-  if (handle != nullptr) {
-    handle->settle(TaskOutcome::skipped, Error::make(TaskSkipped(cause())));
-    handle->release();
+// Ends a skipped task's callable unrun; its handle, if any, holds a TaskSkipped with the
+// context's cause. Destroying the callable may run the captures' destructors, which are the
+// task's code: they run marked and in the group's arena, as execute() runs a task, and a freed
+// limit slot is handed over from there (see execute()).
+void GroupState::discard(Task& task) noexcept {
+  TaskCallable& callable = task.callable();
+  const pool::ArenaScope in_arena(task.blocking() ? nullptr : arena_);
+  {
+    const RunningTask running(*this);
+    if (TaskStateBase* handle = callable.discard()) {
+      handle->settle(TaskOutcome::skipped, Error::make(TaskSkipped(cause())));
+      handle->release();
+    }
   }
+  if (limit() != nullptr) release_slot();
+}
+
+void GroupState::count_skip() noexcept {
+  skipped_.store(true, std::memory_order_relaxed);
+  if (TaskLedger* ledger = this->ledger()) [[unlikely]]
+    ledger->record_skip();
 }
 
 // A dependent task whose dependency `upstream` did not succeed: never run, never given a slot; its
@@ -248,8 +262,7 @@ void GroupState::skip_upstream(Task& task, TaskStateBase& upstream) noexcept {
   {
     const RunningTask running(*this);
     TaskCallable& callable = task.callable();
-    TaskStateBase* handle = callable.release_handle();
-    callable.destroy();
+    TaskStateBase* handle = callable.discard();
     if (TaskLedger* ledger = this->ledger()) ledger->record_skip();
     handle->settle(TaskOutcome::skipped_upstream_failed, upstream_failure(upstream));
     handle->release();

@@ -87,7 +87,9 @@ class GroupState final : public ContextNode {
   [[gnu::noinline]] void wait_traced() noexcept;
   TaskRun invoke(TaskCallable& callable) noexcept;
   void settle(TaskRun run) noexcept;
-  void skip(TaskCallable& callable) noexcept;
+  [[gnu::noinline]] void discard(Task& task) noexcept;
+  // Records that a task was skipped (the result then names the cause), in the ledger too.
+  void count_skip() noexcept;
   TaskOutcome classify(const Error& failure) const;
   void obey(TaskLedger::Verdict verdict) noexcept;
   void record_failure(Error failure) noexcept;

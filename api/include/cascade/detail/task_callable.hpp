@@ -29,16 +29,24 @@ class TaskCallable {
   // task catches them itself, so that its handle is always returned). One indirect call per task.
   // The storage is freed elsewhere.
   virtual TaskRun invoke_and_destroy(const Context& context) = 0;
-  // Ends the callable's lifetime without running it; a spawn() task's handle reference, unless
-  // taken by release_handle(), is dropped.
+  // Ends the callable's lifetime without running it; a spawn() task's handle reference is
+  // dropped.
   virtual void destroy() noexcept = 0;
-  // A spawn() task's handle state, whose reference passes to the caller (null for go() tasks);
-  // called before destroy() on a skipped task.
-  virtual TaskStateBase* release_handle() noexcept = 0;
+  // Ends the callable's lifetime without running it, as a skipped task's, and returns a spawn()
+  // task's handle state, whose reference passes to the caller (null for go() tasks). One indirect
+  // call.
+  virtual TaskStateBase* discard() noexcept = 0;
+  // True when skipping the task takes nothing but not calling it: ending the callable's lifetime
+  // runs no code (its captures are trivially destructible) and it holds no handle. The group then
+  // skips it without discard() and without marking the thread as running one of its tasks.
+  bool skips_silently() const noexcept { return skips_silently_; }
 
  protected:
-  TaskCallable() = default;
+  explicit TaskCallable(bool skips_silently) noexcept : skips_silently_(skips_silently) {}
   ~TaskCallable() = default;
+
+ private:
+  bool skips_silently_;
 };
 
 template <class R>
@@ -99,7 +107,8 @@ template <class F>
 class TaskClosure final : public TaskCallable {
  public:
   template <class G>
-  explicit TaskClosure(G&& f) : function_(std::forward<G>(f)) {}
+  explicit TaskClosure(G&& f)
+      : TaskCallable(std::is_trivially_destructible_v<F>), function_(std::forward<G>(f)) {}
   TaskRun invoke_and_destroy(const Context& context) override {
     struct DestroyOnExit {
       TaskClosure* closure;
@@ -108,7 +117,10 @@ class TaskClosure final : public TaskCallable {
     return {invoke_task(function_, context)};
   }
   void destroy() noexcept override { this->~TaskClosure(); }
-  TaskStateBase* release_handle() noexcept override { return nullptr; }
+  TaskStateBase* discard() noexcept override {
+    destroy();
+    return nullptr;
+  }
 
  private:
   F function_;  // not const: mutable lambdas work
@@ -122,20 +134,25 @@ class SpawnClosure final : public TaskCallable {
  public:
   template <class G>
   SpawnClosure(G&& f, TaskState<R>& state, Inputs inputs = {})
-      : function_(std::forward<G>(f)), inputs_(std::move(inputs)), state_(&state) {
+      : TaskCallable(/*skips_silently=*/false),
+        function_(std::forward<G>(f)),
+        inputs_(std::move(inputs)),
+        state_(&state) {
     state.retain();
   }
   TaskRun invoke_and_destroy(const Context& context) override {
     Error failure = run(context);
-    TaskStateBase* state = release_handle();
-    destroy();
-    return {std::move(failure), state};
+    return {std::move(failure), discard()};
   }
   void destroy() noexcept override {
     if (state_ != nullptr) state_->release();
     this->~SpawnClosure();
   }
-  TaskStateBase* release_handle() noexcept override { return std::exchange(state_, nullptr); }
+  TaskStateBase* discard() noexcept override {
+    TaskStateBase* state = std::exchange(state_, nullptr);
+    destroy();
+    return state;
+  }
 
  private:
   Error run(const Context& context) noexcept {
