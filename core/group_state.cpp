@@ -177,16 +177,25 @@ void GroupState::run_traced(Task& task) noexcept {
   Trace::task(this, this, start, execute(task));  // the group is its context's node
 }
 
-// A task that finds the context cancelled when it is due to start is skipped: counted, and its
-// callable ended unrun. A callable that skips silently (no destructor to run, no handle) in a
-// group without a limit needs nothing more; any other goes through discard(), out of line, so
-// that the path of every task that runs stays small.
+// A task that finds the context cancelled when it is due to start is skipped (skip()), else it
+// starts. Small, so that it inlines: the skip path, which cancel_drain-like workloads take once per
+// queued task, does not pay for start()'s frame.
 Trace::Outcome GroupState::execute(Task& task) noexcept {
-  if (cancelled.load(std::memory_order_acquire)) [[unlikely]] {
-    count_skip();
-    if (!task.callable().skips_silently() || limit() != nullptr) discard(task);
-    return Trace::Outcome::skipped;
-  }
+  if (cancelled.load(std::memory_order_acquire)) [[unlikely]]
+    return skip(task);
+  return start(task);
+}
+
+// Counts the skip and ends the callable unrun. A callable that skips silently (no destructor to
+// run, no handle) in a group without a limit needs nothing more; any other goes through
+// discard(), out of line.
+Trace::Outcome GroupState::skip(Task& task) noexcept {
+  count_skip();
+  if (!task.callable().skips_silently() || limit() != nullptr) discard(task);
+  return Trace::Outcome::skipped;
+}
+
+Trace::Outcome GroupState::start(Task& task) noexcept {
   Trace::Outcome outcome;
   // A task runs inside the group's arena, except a blocking one, which runs on its own thread. The
   // task queued behind it is handed over from there too: a thread inside the arena spawns it,

@@ -82,6 +82,9 @@ class GroupState final : public ContextNode {
   void run(Task& task) noexcept;
   // run() without the trace: runs or skips the task, and says which.
   Trace::Outcome execute(Task& task) noexcept;
+  Trace::Outcome skip(Task& task) noexcept;
+  // Runs the task's callable, marked, in the group's arena, and records its result.
+  [[gnu::noinline]] Trace::Outcome start(Task& task) noexcept;
   // run() and the wait, recorded in the trace. Out of line: the untraced paths stay small.
   [[gnu::noinline]] void run_traced(Task& task) noexcept;
   [[gnu::noinline]] void wait_traced() noexcept;
