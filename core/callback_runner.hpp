@@ -14,7 +14,7 @@ class PendingCallbacks {
   bool empty() const noexcept { return head_ == nullptr; }
   // Runs every record that is still armed, in order, on this thread, then drops the list's
   // reference to each. A record stopped meanwhile is skipped.
-  void run() noexcept;
+  [[gnu::noinline]] void run() noexcept;
 
  private:
   CallbackRecord* head_ = nullptr;

@@ -16,10 +16,6 @@
 namespace cascade {
 namespace detail {
 
-void destroy_context(ContextState* state) noexcept {
-  ContextNode::destroy(static_cast<ContextNode*>(state));
-}
-
 void register_callback(ContextState* state, CallbackRecord& record) {
   static_cast<ContextNode*>(state)->add_callback(record);
 }

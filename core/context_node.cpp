@@ -85,6 +85,11 @@ ContextNode::~ContextNode() {
   }
 }
 
+// Flattened, as the group entry points are (see the end of core/group_state.cpp).
+[[gnu::flatten]] void destroy_context(ContextState* state) noexcept {
+  ContextNode::destroy(static_cast<ContextNode*>(state));
+}
+
 void ContextNode::destroy(ContextNode* node) noexcept {
   while (node != nullptr && node->retire()) {
     ContextNode* const freed_parent = node->leave_parent();

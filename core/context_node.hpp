@@ -111,7 +111,7 @@ class ContextNode : public ContextState {
 
   bool is_cancelled() const noexcept { return cancelled.load(std::memory_order_acquire); }
   void link_into_parent();
-  void arm_deadline();
+  [[gnu::noinline]] void arm_deadline();
   bool cancel_with(const Error& owned, LibraryCause library, CancelKind kind) noexcept;
   // `cascaded`: the cancel comes down from an ancestor (for the trace). Always inlined: a group's
   // wait() cancels its node, once per nested group.
@@ -120,7 +120,7 @@ class ContextNode : public ContextState {
                                                     bool cascaded) noexcept;
   // Records this node's cancel at `when` in the trace. Out of line: mark_cancelled() stays small.
   [[gnu::noinline]] void trace_cancel(std::uint64_t when, bool cascaded) const noexcept;
-  void cancel_descendants_and_unlock(PendingCallbacks& pending) noexcept;
+  [[gnu::noinline]] void cancel_descendants_and_unlock(PendingCallbacks& pending) noexcept;
   ContextNode* take_first_child() noexcept;
   void unlink_child(ContextNode& child) noexcept;
   bool retire() noexcept;

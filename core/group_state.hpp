@@ -69,13 +69,13 @@ class GroupState final : public ContextNode {
   struct Limit;
   struct Extras;
 
-  void check_submittable(TaskCallable& callable, bool blocking);
+  [[gnu::noinline]] void check_submittable(TaskCallable& callable, bool blocking);
   Task& accept(TaskCallable& callable, bool blocking) noexcept;
-  bool take_slot_or_queue(Task& task);
+  [[gnu::noinline]] bool take_slot_or_queue(Task& task);
   void dispatch(Task& task) noexcept;
   void release_dependent(Task& task) noexcept;
   void skip_upstream(Task& task, TaskStateBase& upstream) noexcept;
-  void release_slot() noexcept;
+  [[gnu::noinline]] void release_slot() noexcept;
   Limit* limit() const noexcept;
   TaskLedger* ledger() const noexcept;
   Extras& extras();
@@ -89,13 +89,13 @@ class GroupState final : public ContextNode {
   [[gnu::noinline]] void run_traced(Task& task) noexcept;
   [[gnu::noinline]] void wait_traced() noexcept;
   TaskRun invoke(TaskCallable& callable) noexcept;
-  void settle(TaskRun run) noexcept;
+  [[gnu::noinline]] void settle(TaskRun run) noexcept;
   [[gnu::noinline]] void discard(Task& task) noexcept;
   // Records that a task was skipped (the result then names the cause), in the ledger too.
   void count_skip() noexcept;
   TaskOutcome classify(const Error& failure) const;
-  void obey(TaskLedger::Verdict verdict) noexcept;
-  void record_failure(Error failure) noexcept;
+  [[gnu::noinline]] void obey(TaskLedger::Verdict verdict) noexcept;
+  [[gnu::noinline]] void record_failure(Error failure) noexcept;
   Error result() const;
   // result() of the policies that keep a ledger. Out of line: the plain policies' wait() inlines
   // result().

@@ -45,7 +45,7 @@ class RunningTask {
     return std::uint64_t{1} << ((reinterpret_cast<std::uintptr_t>(&group) >> kAddressBitsSkipped) &
                                 63);
   }
-  static bool on_stack(const GroupState& group) noexcept;
+  [[gnu::noinline]] static bool on_stack(const GroupState& group) noexcept;
 
   static constinit thread_local const RunningTask* innermost_;
   static constinit thread_local std::uint64_t mask_;

@@ -20,12 +20,14 @@ class Trace {
   enum class Outcome : std::uint8_t { succeeded, failed, skipped };
   // A task that started at `start` and ends now; a skipped one is recorded as ending now, with no
   // length.
-  static void task(const void* group, const void* context, std::uint64_t start, Outcome outcome);
-  static void wait(const void* group, std::uint64_t start);
+  [[gnu::noinline]] static void task(const void* group, const void* context, std::uint64_t start,
+                                     Outcome outcome);
+  [[gnu::noinline]] static void wait(const void* group, std::uint64_t start);
   // A context cancelled at `when` (read before the cancel was published, so that whatever observed
   // it records a later time); `cascaded`: because an ancestor was.
-  static void cancel(const void* context, std::uint64_t when, const Error& cause, bool cascaded);
-  static void context(const void* context, const void* parent);
+  [[gnu::noinline]] static void cancel(const void* context, std::uint64_t when, const Error& cause,
+                                       bool cascaded);
+  [[gnu::noinline]] static void context(const void* context, const void* parent);
 
  private:
   friend class TraceSession;

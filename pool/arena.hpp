@@ -77,7 +77,7 @@ class Arena {
 // outside a wait loop, which uses the default pool's. A blocking thread's own arena would get a
 // worker only when one is free, and the free ones may all be waiting, nested, for this very job;
 // a waiter that enters the default pool's arena can run the job itself.
-Arena* arena_for_this_thread(Arena* arena);
+[[gnu::noinline]] Arena* arena_for_this_thread(Arena* arena);
 
 // Whether submit() spawns a job for `arena` on the calling thread (LIFO, stealable) rather than
 // enqueueing it: when the thread runs inside that arena (or, for no arena, in any arena), and is

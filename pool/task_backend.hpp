@@ -117,10 +117,10 @@ void hold(void* job_storage, CompletionCounter& counter);
 
 // Makes sure the blocking pool (pool/blocking_pool.hpp) has a thread, so that a blocking job
 // submitted afterwards cannot be stranded. Throws std::system_error.
-void ensure_blocking_thread();
+[[gnu::noinline]] void ensure_blocking_thread();
 // Like submit(), but the job runs on a thread of the blocking pool, outside the TBB arenas, for
 // work that blocks. Precondition: ensure_blocking_thread() succeeded once.
-void submit_blocking(Job& job, CompletionCounter& counter) noexcept;
+[[gnu::noinline]] void submit_blocking(Job& job, CompletionCounter& counter) noexcept;
 // Runs a job outside any TBB task, as the pool does: run(), free its storage, then count it done
 // on the counter run() returned.
 void run_detached(Job& job) noexcept;
