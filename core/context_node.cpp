@@ -35,11 +35,6 @@ ContextNode* cancellable_or_null(ContextNode* parent) noexcept {
   return parent != nullptr && parent->can_be_cancelled() ? parent : nullptr;
 }
 
-Clock::time_point deadline_of(const ContextNode* node) noexcept {
-  return node != nullptr ? node->deadline().value_or(Clock::time_point::max())
-                         : Clock::time_point::max();
-}
-
 }  // namespace
 
 ContextNode::ContextNode(ContextNode* parent, std::optional<Clock::time_point> own_deadline)
@@ -48,6 +43,10 @@ ContextNode::ContextNode(ContextNode* parent, std::optional<Clock::time_point> o
       owns_deadline_(own_deadline && *own_deadline < deadline_of(parent)),
       parent_(cancellable_or_null(parent)),
       deadline_(owns_deadline_ ? *own_deadline : deadline_of(parent)) {}
+
+Clock::time_point ContextNode::deadline_of(const ContextNode* node) noexcept {
+  return node != nullptr ? node->deadline_ : kNoDeadline;
+}
 
 ContextNode::ContextNode(ContextNode* parent) noexcept
     : ContextState(true),

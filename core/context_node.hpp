@@ -110,6 +110,8 @@ class ContextNode : public ContextState {
   static constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
 
   bool is_cancelled() const noexcept { return cancelled.load(std::memory_order_acquire); }
+  // The deadline a child of `node` (null: a root) inherits; kNoDeadline when none.
+  static Clock::time_point deadline_of(const ContextNode* node) noexcept;
   void link_into_parent();
   [[gnu::noinline]] void arm_deadline();
   bool cancel_with(const Error& owned, LibraryCause library, CancelKind kind) noexcept;
