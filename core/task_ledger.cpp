@@ -35,7 +35,10 @@ TaskLedger::Verdict TaskLedger::record_success(TaskStateBase* handle) noexcept {
     }
     has_winner_.store(true, std::memory_order_release);
   }
-  return earlier + 1 == static_cast<std::uint64_t>(policy_.required_successes())
+  // Every success from the k-th on says so, not only the k-th: the task that counted the k-th may
+  // not have cancelled the context yet when a later one settles its handle, and that handle's
+  // dependents must find the context cancelled. A cancel after the first changes nothing.
+  return earlier + 1 >= static_cast<std::uint64_t>(policy_.required_successes())
              ? Verdict::enough_successes
              : Verdict::none;
 }
