@@ -7,7 +7,7 @@ namespace cascade::detail {
 // The fault-injection build: tests/fault_injection/ compiles the library a second time with
 // CASCADE_FAULT_INJECTION, and replaces the global operator new with one that fails on its N-th
 // call. Three kinds of allocation never reach operator new in a normal build, so there they are
-// made visible to it (for Task states, see TaskStateBase::allocate_storage); in every other build
+// made visible to it (for Task states, see TaskStateBase::operator new); in every other build
 // all of this is compiled out and costs nothing.
 #if defined(CASCADE_FAULT_INJECTION)
 inline constexpr bool kFaultInjectionBuild = true;

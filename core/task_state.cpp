@@ -36,12 +36,12 @@ class TaskStateBase::WaitSignal final : public SettleWatcher {
 
 // In the fault-injection build every state comes from operator new, so that its allocation can
 // fail there (core/fault_injection.hpp).
-void* TaskStateBase::allocate_storage(std::size_t bytes) {
+void* TaskStateBase::operator new(std::size_t bytes) {
   if (kFaultInjectionBuild || bytes > TaskStateMemory::kBlockSize) return ::operator new(bytes);
   return TaskStateMemory::allocate();
 }
 
-void TaskStateBase::free_storage(void* state, std::size_t bytes) noexcept {
+void TaskStateBase::operator delete(void* state, std::size_t bytes) noexcept {
   if (kFaultInjectionBuild || bytes > TaskStateMemory::kBlockSize)
     ::operator delete(state);
   else

@@ -71,15 +71,15 @@ class TaskStateBase {
   // Thread-safe; lock-free.
   bool watch(SettleWatcher& watcher) noexcept;
 
+  // Storage for a state: a block of cascade's per-thread memory when it fits one (as a task
+  // takes), the heap otherwise. A task graph makes and frees one state per node. The destructor
+  // is virtual, so delete passes the size of the state's own type. Throws std::bad_alloc.
+  static void* operator new(std::size_t bytes);
+  static void operator delete(void* state, std::size_t bytes) noexcept;
+
  protected:
   TaskStateBase(const std::type_info& result_type, std::string name);
   virtual ~TaskStateBase();
-
-  // Storage for a state of `bytes` bytes, for the derived classes' operator new and delete: a
-  // block of cascade's per-thread memory when it fits one (as a task takes), the heap otherwise.
-  // A task graph makes and frees one state per node. Throws std::bad_alloc.
-  static void* allocate_storage(std::size_t bytes);
-  static void free_storage(void* state, std::size_t bytes) noexcept;
 
  private:
   class WaitSignal;
@@ -104,8 +104,8 @@ class TaskState final : public TaskStateBase {
  public:
   explicit TaskState(std::string name = {}) : TaskStateBase(typeid(R), std::move(name)) {}
 
-  static void* operator new(std::size_t bytes) { return allocate_storage(bytes); }
-  static void operator delete(void* state) noexcept { free_storage(state, sizeof(TaskState)); }
+  using TaskStateBase::operator new;
+  using TaskStateBase::operator delete;
   // A state whose value is over-aligned takes the heap, with the alignment it needs.
   static void* operator new(std::size_t bytes, std::align_val_t alignment) {
     return ::operator new(bytes, alignment);
@@ -121,9 +121,6 @@ template <>
 class TaskState<void> final : public TaskStateBase {
  public:
   explicit TaskState(std::string name = {}) : TaskStateBase(typeid(void), std::move(name)) {}
-
-  static void* operator new(std::size_t bytes) { return allocate_storage(bytes); }
-  static void operator delete(void* state) noexcept { free_storage(state, sizeof(TaskState)); }
 };
 
 }  // namespace cascade::detail
