@@ -36,7 +36,7 @@ class TaskStateBase::WaitSignal final : public SettleWatcher {
 
 // In the fault-injection build every state comes from operator new, so that its allocation can
 // fail there (core/fault_injection.hpp).
-void* TaskStateBase::operator new(std::size_t bytes) {
+void* TaskStateBase::operator new(std::size_t bytes) {  // NOLINT(misc-new-delete-overloads)
   if (kFaultInjectionBuild || bytes > TaskStateMemory::kBlockSize) return ::operator new(bytes);
   return TaskStateMemory::allocate();
 }

@@ -74,7 +74,8 @@ class TaskStateBase {
   // Storage for a state: a block of cascade's per-thread memory when it fits one (as a task
   // takes), the heap otherwise. A task graph makes and frees one state per node. The destructor
   // is virtual, so delete passes the size of the state's own type. Throws std::bad_alloc.
-  static void* operator new(std::size_t bytes);
+  // (The sized delete is the matching one; clang-tidy looks for an unsized one.)
+  static void* operator new(std::size_t bytes);  // NOLINT(misc-new-delete-overloads)
   static void operator delete(void* state, std::size_t bytes) noexcept;
 
  protected:
