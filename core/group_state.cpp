@@ -443,7 +443,10 @@ GroupState* new_group_state(const Context* parent, Pool* pool, const GroupOption
 }
 
 Context adopt_group_context(GroupState& group) noexcept { return ContextAccess::adopt(&group); }
-[[gnu::flatten]] void end_group(GroupState& group) noexcept { group.end(); }
+[[gnu::flatten]] void end_group(GroupState& group) noexcept {
+  group.end();
+  release(&group);  // the Group's reference (see Group::context_)
+}
 void* allocate_task(std::size_t size) { return GroupState::allocate_task(size); }
 void free_task(void* storage) noexcept { GroupState::free_task(storage); }
 std::size_t dependency_gate_bytes(std::size_t dependencies) noexcept {

@@ -231,8 +231,13 @@ class Group {
   explicit Group(detail::GroupState* state) noexcept
       : state_(state), context_(detail::adopt_group_context(*state)) {}
 
-  detail::GroupState* state_;  // owned through context_: it lives in the context node's allocation
-  Context context_;
+  // The group lives in its context node's allocation, owned by the reference context_ holds.
+  // context_ is never destroyed: ~Group's one call into the library ends the group and drops that
+  // reference (a nested group's destruction is one call, not two).
+  detail::GroupState* state_;
+  union {
+    Context context_;
+  };
 };
 
 }  // namespace cascade

@@ -19,9 +19,10 @@ class GroupState;
 // Null parent: a zero-value Group; null pool: tasks run in the submitting thread's arena.
 GroupState* new_group_state(const Context* parent, Pool* pool);
 GroupState* new_group_state(const Context* parent, Pool* pool, const GroupOptions& options);
-Context adopt_group_context(
-    GroupState& group) noexcept;             // takes the reference new_group_state returned
-void end_group(GroupState& group) noexcept;  // the destructor's work
+// A handle that takes over the reference new_group_state returned.
+Context adopt_group_context(GroupState& group) noexcept;
+// The destructor's work: ends the group, then drops the reference the Group holds.
+void end_group(GroupState& group) noexcept;
 
 // Storage for a TaskCallable of `size` bytes; throws std::bad_alloc.
 void* allocate_task(std::size_t size);
