@@ -403,8 +403,9 @@ void GroupState::destroyed_by_own_task() noexcept {
 
 // The entry points Group's inline code calls (cascade/detail/group_runtime.hpp).
 //
-// The four of a nested group's life (creating it, submitting a task, waiting, ending it; with
-// destroy_context() in context_node.cpp, freeing it) are flattened: what they call is inlined
+// The four of a nested group's life (creating it, submitting a task, waiting, ending and freeing
+// it; destroy_context() in context_node.cpp, which frees nodes, is flattened too, for the other
+// handles' last release) are flattened: what they call is inlined
 // into them, which took about 100 instructions and 10 ns off each group of nested fib
 // (docs/performance.md). The cold paths they reach (limits, ledgers, tracing, blocking tasks,
 // deadlines, cascades to children, cancel callbacks, misuse reports) are declared noinline, so
@@ -434,8 +435,7 @@ GroupState* new_group_state(const Context* parent, Pool* pool, const GroupOption
   try {
     if (needs_ledger(policy, options.count_tasks)) group->keep_ledger(policy);
   } catch (...) {
-    group->end();  // unbinds the pool
-    destroy_context(group);
+    end_group(*group);  // unbinds the pool and frees the node
     throw;
   }
   group->join_tree();
