@@ -4,7 +4,8 @@
 Reads the rows benchmark_ratios.py wrote with --ratios-json and the goals file
 (benchmarks/goals.json). Prints the table workload | threads | plain TBB | cascade | ratio | IQR
 | goal | met? and the line "N of M single-threaded goals met", and writes report.md and
-ratios.png into --out.
+ratios.png into --out. Warns when the machine was busy as the run started (the 1-minute load
+average above half the cores).
 
 A goal covers its workload's keys ("check" covers "check/depth:64") and limits, at 1 thread, the
 ratio (of the run's basis, or of a named counter) or cascade's median of a counter (an absolute
@@ -286,6 +287,21 @@ def summarise(workloads, goals):
     return summary
 
 
+def busy_machine_warning(load_before, cores):
+    """A warning when the 1-minute load average before the run (the first field of /proc/loadavg
+    text) was above half the cores: another job then shared the machine, and ratios measured
+    while it ran can be off by several per cent. None when the load was lower or is unknown."""
+    try:
+        load = float(load_before.split()[0])
+    except (IndexError, ValueError):
+        return None
+    if not cores or load <= cores / 2:
+        return None
+    return (f"warning: the 1-minute load average was {load:g} on {cores} cores when the run "
+            "started: another job was probably sharing the machine; repeat the run on a quiet "
+            "machine before quoting its ratios")
+
+
 def cpu_model():
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -321,11 +337,12 @@ def machine_facts(arguments):
     }
 
 
-def write_markdown(path, cells, summary, facts, goals, chart_written):
+def write_markdown(path, cells, conclusions, facts, goals, chart_written):
+    """conclusions: the lines printed under the table (the summary, any warning)."""
     names = goal_names(goals)
     lines = ["# cascade vs plain oneTBB: benchmark report", ""]
     lines += [f"- {name}: {value}" for name, value in facts.items()]
-    lines += ["", markdown_table(cells), "", *summary.lines(), "",
+    lines += ["", markdown_table(cells), "", *conclusions, "",
               "Ratio: median cascade / median plain TBB, from the same run with the variants "
               "interleaved (time, or the counter the goal names); IQR: the interquartile range "
               "of the per-repetition ratios. Goals gate the 1-thread rows; 2-thread rows show "
@@ -363,14 +380,16 @@ def main():
     workloads = workloads_of(rows, goals)
     cells = table_cells(workloads)
     summary = summarise(workloads, goals)
+    warning = busy_machine_warning(arguments.load_before, os.cpu_count())
+    conclusions = summary.lines() + ([warning] if warning else [])
     print_table(cells)
     print()
-    for line in summary.lines():
+    for line in conclusions:
         print(line)
     arguments.out.mkdir(parents=True, exist_ok=True)
     facts = machine_facts(arguments)
     chart_written = draw_chart(arguments.out / CHART_NAME, workloads, facts)
-    write_markdown(arguments.out / REPORT_NAME, cells, summary, facts, goals, chart_written)
+    write_markdown(arguments.out / REPORT_NAME, cells, conclusions, facts, goals, chart_written)
     return 0
 
 
