@@ -404,12 +404,11 @@ void GroupState::destroyed_by_own_task() noexcept {
 // The entry points Group's inline code calls (cascade/detail/group_runtime.hpp).
 //
 // The four of a nested group's life (creating it, submitting a task, waiting, ending and freeing
-// it; destroy_context() in context_node.cpp, which frees nodes, is flattened too, for the other
-// handles' last release) are flattened: what they call is inlined
-// into them, which took about 100 instructions and 10 ns off each group of nested fib
-// (docs/performance.md). The cold paths they reach (limits, ledgers, tracing, blocking tasks,
-// deadlines, cascades to children, cancel callbacks, misuse reports) are declared noinline, so
-// that they stay out of the flattened code.
+// it) are flattened: what they call is inlined into them, which took about 100 instructions and
+// 10 ns off each group of nested fib (docs/performance.md). So is destroy_context() in
+// context_node.cpp, which frees a node on the last release of any other handle. The cold paths
+// they reach (limits, ledgers, tracing, blocking tasks, deadlines, cascades to children, cancel
+// callbacks, misuse reports) are declared noinline, so that they stay out of the flattened code.
 
 namespace {
 

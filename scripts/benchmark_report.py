@@ -182,17 +182,23 @@ def parse_arguments():
     return parser.parse_args()
 
 
-def read_goals(path):
+def parse_goals(entries, source):
+    """The goals of a goals file's "goals" list; `source` names the file in errors."""
     goals = []
-    for entry in json.loads(path.read_text())["goals"]:
+    for entry in entries:
         goal = Goal(entry["workload"], entry["kind"], entry.get("max"), entry.get("stretch"),
                     entry.get("counter", ""), entry.get("what", ""))
         if goal.kind not in GOAL_KINDS or (goal.gated and goal.limit is None) or (
                 goal.kind == "absolute" and not goal.counter):
-            raise ValueError(f"{path}: goal {entry}: kind must be one of {'|'.join(GOAL_KINDS)}; "
-                             "ratio and absolute need a max, absolute a counter")
+            raise ValueError(f"{source}: goal {entry}: kind must be one of "
+                             f"{'|'.join(GOAL_KINDS)}; ratio and absolute need a max, absolute "
+                             "a counter")
         goals.append(goal)
     return goals
+
+
+def read_goals(path):
+    return parse_goals(json.loads(path.read_text())["goals"], path)
 
 
 def read_rows(path):

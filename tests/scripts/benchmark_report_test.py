@@ -33,15 +33,10 @@ def check_row(workload, threads, ns_per_call):
                                                         "ratio": ns_per_call / 3.0}})
 
 
-def goals():
-    return [benchmark_report.Goal(entry["workload"], entry["kind"], entry.get("max"),
-                                  entry.get("stretch"), entry.get("counter", ""))
-            for entry in GOALS]
-
-
 def summarise(rows):
+    goals = benchmark_report.parse_goals(GOALS, "the test's goals")
     rows = [benchmark_report.row_from_json(entry) for entry in rows]
-    return benchmark_report.summarise(benchmark_report.workloads_of(rows, goals()), goals())
+    return benchmark_report.summarise(benchmark_report.workloads_of(rows, goals), goals)
 
 
 class SummaryTest(unittest.TestCase):
