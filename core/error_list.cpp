@@ -17,6 +17,12 @@ std::size_t count_real_failures(const std::vector<ErrorList::Entry>& entries) no
 std::string summarise(const std::vector<ErrorList::Entry>& entries) {
   if (entries.empty())
     throw std::invalid_argument("cascade::ErrorList: the list of failures is empty");
+  const auto success = std::find_if(entries.begin(), entries.end(),
+                                    [](const ErrorList::Entry& entry) { return !entry.error; });
+  if (success != entries.end())
+    throw std::invalid_argument("cascade::ErrorList: entry " +
+                                std::to_string(success - entries.begin()) +
+                                " is a success (an empty Error), not a failure");
   const std::size_t consequences = entries.size() - count_real_failures(entries);
   const auto first_real =
       std::find_if(entries.begin(), entries.end(),

@@ -11,6 +11,7 @@
 #include "cascade/upstream_failed.hpp"
 #include "core/block_memory.hpp"
 #include "core/context_access.hpp"
+#include "core/error_or_bad_alloc.hpp"
 #include "core/fault_injection.hpp"
 #include "core/group_task.hpp"
 #include "core/limit_slots.hpp"
@@ -100,7 +101,8 @@ GroupState::Task& GroupState::accept(TaskCallable& callable, bool blocking) noex
 void GroupState::check_submittable(TaskCallable& callable, bool blocking) {
   try {
     if (limit() != nullptr && limit()->slots() == 0)
-      throw std::logic_error(std::string("cascade::Group::") + (blocking ? "go_blocking" : "go") +
+      throw std::logic_error(std::string("cascade::Group::") +
+                             (blocking ? "go_blocking" : "go or spawn") +
                              ": the group's limit is 0, so the task could never run");
     if (blocking) pool::ensure_blocking_thread();
   } catch (...) {
@@ -241,16 +243,17 @@ void GroupState::settle(TaskRun ran) noexcept {
 }
 
 // Ends a skipped task's callable unrun; its handle, if any, holds a TaskSkipped with the
-// context's cause. Destroying the callable may run the captures' destructors, which are the
-// task's code: they run marked and in the group's arena, as execute() runs a task, and a freed
-// limit slot is handed over from there (see execute()).
+// context's cause (or the std::bad_alloc that building it threw). Destroying the callable may run
+// the captures' destructors, which are the task's code: they run marked and in the group's arena,
+// as execute() runs a task, and a freed limit slot is handed over from there (see execute()).
 void GroupState::discard(Task& task) noexcept {
   TaskCallable& callable = task.callable();
   const pool::ArenaScope in_arena(task.blocking() ? nullptr : arena_);
   {
     const RunningTask running(*this);
     if (TaskStateBase* handle = callable.discard()) {
-      handle->settle(TaskOutcome::skipped, Error::make(TaskSkipped(cause())));
+      handle->settle(TaskOutcome::skipped,
+                     error_or_bad_alloc([this] { return Error::make(TaskSkipped(cause())); }));
       handle->release();
     }
   }
@@ -265,15 +268,17 @@ void GroupState::count_skip() noexcept {
 
 // A dependent task whose dependency `upstream` did not succeed: never run, never given a slot; its
 // handle holds an UpstreamFailed naming `upstream` (and, down a chain of skips, the task where the
-// chain began). Settling the handle may make further dependents due, which the caller's gate
-// skips in turn. Done last: the count may be the group's last, after which the group may go.
+// chain began), or the std::bad_alloc that building it threw. Settling the handle may make further
+// dependents due, which the caller's gate skips in turn. Done last: the count may be the group's
+// last, after which the group may go.
 void GroupState::skip_upstream(Task& task, TaskStateBase& upstream) noexcept {
   {
     const RunningTask running(*this);
     TaskCallable& callable = task.callable();
     TaskStateBase* handle = callable.discard();
     if (TaskLedger* ledger = this->ledger()) ledger->record_skip();
-    handle->settle(TaskOutcome::skipped_upstream_failed, upstream_failure(upstream));
+    handle->settle(TaskOutcome::skipped_upstream_failed,
+                   error_or_bad_alloc([&upstream] { return upstream_failure(upstream); }));
     handle->release();
   }
   pool::free_job(&task);

@@ -1,10 +1,12 @@
 // Dependent tasks (Group::spawn with after(), cascade/task_graph.hpp): the gate that holds a task
 // back until its dependencies settle.
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <mutex>
 #include <new>
 #include <span>
+#include <stdexcept>
 
 #include "cascade/detail/task_state.hpp"
 #include "cascade/task_outcome.hpp"
@@ -168,6 +170,13 @@ std::size_t GroupState::dependency_gate_bytes(std::size_t dependencies) noexcept
 
 void GroupState::submit_after(DependentTask task, std::span<TaskStateBase* const> dependencies) {
   TaskCallable& callable = task.callable;
+  if (std::find(dependencies.begin(), dependencies.end(), nullptr) != dependencies.end()) {
+    callable.destroy();
+    free_task(&callable);
+    throw std::invalid_argument(
+        "cascade::Group::spawn: the After was moved from and names no tasks any more; pass each "
+        "after(...) to one spawn");
+  }
   if (extras_ != nullptr) check_submittable(callable, /*blocking=*/false);
   try {
     pool::hold(&Task::of(callable), counter_);

@@ -1,7 +1,11 @@
 #include "core/task_ledger.hpp"
 
+#include <exception>
+#include <new>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace cascade::detail {
 namespace {
@@ -47,7 +51,11 @@ TaskLedger::Verdict TaskLedger::record_failure(TaskOutcome outcome, const Error&
   (outcome == TaskOutcome::cancelled ? cancelled_ : failed_).fetch_add(1);
   if (collects_failures()) {
     const std::lock_guard lock(failures_lock_);
-    failures_.push_back({failure, outcome == TaskOutcome::cancelled});
+    try {
+      failures_.push_back({failure, outcome == TaskOutcome::cancelled});
+    } catch (const std::bad_alloc&) {
+      if (!unrecorded_) unrecorded_ = Error::from_exception(std::current_exception());
+    }
   }
   return judging_.load() ? judge_failures() : Verdict::none;
 }
@@ -90,6 +98,11 @@ Error TaskLedger::result(const Error& skip_cause) const {
     return Error();
   {
     const std::lock_guard lock(failures_lock_);
+    if (unrecorded_) {
+      std::vector<ErrorList::Entry> entries = failures_;
+      entries.push_back({unrecorded_, false});
+      return Error::make(ErrorList(std::move(entries)));
+    }
     if (!failures_.empty()) return Error::make(ErrorList(failures_));
   }
   if (skip_cause) return skip_cause;

@@ -48,7 +48,8 @@ class TaskLedger {
   GroupStats stats() const noexcept;
   // wait()'s result for collect_all, first_success and quorum; `skip_cause` is returned when no
   // task failed, the required successes were not reached and some task was skipped (empty when
-  // none was).
+  // none was). When memory ran out recording failures, the ErrorList ends with that
+  // std::bad_alloc. Throws std::bad_alloc when building the result runs out of memory.
   Error result(const Error& skip_cause) const;
   // Group::first_result's work (see there).
   TaskStateBase& first_result(const std::type_info& result_type) const;
@@ -78,6 +79,9 @@ class TaskLedger {
   std::atomic<TaskStateBase*> winner_{nullptr};
   mutable std::mutex failures_lock_;
   std::vector<ErrorList::Entry> failures_;  // guarded by failures_lock_
+  // The std::bad_alloc of the first failure that failures_ had no room for (success while none);
+  // guarded by failures_lock_. result() lists it last, in place of the failures it lost.
+  Error unrecorded_;
 };
 
 }  // namespace cascade::detail

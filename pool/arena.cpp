@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -43,10 +44,20 @@ class WorkerLimit {
   std::unique_ptr<tbb::global_control> control_;
 };
 
+// oneTBB numbers a thread's slot in an arena with an unsigned short, so an arena holds at most
+// 65,536 slots (more crash inside oneTBB); kEntrySlots of a pool's are reserved for entering
+// threads.
+constexpr int kMostThreads = std::numeric_limits<unsigned short>::max() + 1 - Arena::kEntrySlots;
+
 int checked_threads(int threads) {
   if (threads < 0)
     throw std::invalid_argument("cascade::Pool: threads is " + std::to_string(threads) +
                                 "; give at least 1, or 0 for oneTBB's default concurrency");
+  if (threads > kMostThreads)
+    throw std::invalid_argument(
+        "cascade::Pool: threads is " + std::to_string(threads) + "; a pool has at most " +
+        std::to_string(kMostThreads) + " (oneTBB's arenas hold 65536 threads, " +
+        std::to_string(Arena::kEntrySlots) + " of a pool's reserved for threads that enter it)");
   return threads == 0 ? tbb::info::default_concurrency() : threads;
 }
 

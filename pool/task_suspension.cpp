@@ -35,10 +35,11 @@ void count_suspended_task() {
   do {
     const int limit = max_suspended_tasks.load(std::memory_order_relaxed);
     if (count >= limit)
-      throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
-                              "cascade::Context::wait: cannot suspend the task: the limit of " +
-                                  std::to_string(limit) +
-                                  " suspended waits is reached (cascade::set_max_suspended_waits)");
+      throw std::system_error(
+          std::make_error_code(std::errc::resource_unavailable_try_again),
+          "cascade: cannot suspend the waiting task (Context::wait, Task::wait): the limit of " +
+              std::to_string(limit) +
+              " suspended waits is reached (cascade::set_max_suspended_waits)");
   } while (!suspended_tasks.compare_exchange_weak(count, count + 1, std::memory_order_relaxed));
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <new>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <type_traits>
 
@@ -33,6 +34,7 @@ using cascade::testing::mentions;
 using cascade::testing::task_failure;
 using cascade::testing::TaskFailure;
 using cascade::testing::TimedLatch;
+using cascade::testing::what_of_thrown;
 
 static_assert(std::is_nothrow_destructible_v<Group>);
 
@@ -94,6 +96,28 @@ TEST(GroupFaults, RefusedEmptyCallableDoesNotTakeALimitSlot) {
   EXPECT_TRUE(group.try_go([&ran] { ran.fetch_add(1); }));
   EXPECT_TRUE(is_success(group.wait()));
   EXPECT_EQ(ran.load(), 1);
+}
+
+// Each refusal names the call the caller made, not the one the library shares with it.
+TEST(GroupFaults, ARefusalNamesTheCallThatWasMade) {
+  Group group;
+  const std::function<void()> empty;
+  const auto names = [](const std::string& message, const std::string& call) {
+    return message.find("cascade::Group::" + call + ":") != std::string::npos;
+  };
+  EXPECT_TRUE(names(what_of_thrown<std::invalid_argument>([&] { group.go(empty); }), "go"));
+  EXPECT_TRUE(
+      names(what_of_thrown<std::invalid_argument>([&] { (void)group.try_go(empty); }), "try_go"));
+  EXPECT_TRUE(names(what_of_thrown<std::invalid_argument>([&] { group.go_blocking(empty); }),
+                    "go_blocking"));
+  EXPECT_TRUE(
+      names(what_of_thrown<std::invalid_argument>([&] { (void)group.try_go_blocking(empty); }),
+            "try_go_blocking"));
+  group.set_limit(0);
+  const std::string spawn_at_zero =
+      what_of_thrown<std::logic_error>([&] { (void)group.spawn([] { return 1; }); });
+  EXPECT_TRUE(names(spawn_at_zero, "go or spawn")) << spawn_at_zero;
+  EXPECT_TRUE(is_success(group.wait()));
 }
 
 // ---- callables that cannot be stored (rule 19) ------------------------------------------------

@@ -27,6 +27,7 @@ using cascade::testing::is_success;
 using cascade::testing::mentions;
 using cascade::testing::task_failure;
 using cascade::testing::TaskFailure;
+using cascade::testing::what_of_thrown;
 
 // The ErrorList `error` holds; valid while `error` (or a copy of it) lives.
 const ErrorList& error_list(const Error& error) {
@@ -120,6 +121,16 @@ TEST(CollectAll, SucceedsWithoutFailures) {
   for (int i = 0; i < 10; ++i) group.go([] {});
   EXPECT_TRUE(is_success(group.wait()));
   EXPECT_EQ(group.stats().succeeded, 10u);
+}
+
+TEST(CollectAll, AnErrorListOfNothingOrOfASuccessIsRefused) {
+  const std::string empty = what_of_thrown<std::invalid_argument>(
+      [] { (void)ErrorList(std::vector<ErrorList::Entry>{}); });
+  EXPECT_NE(empty.find("the list of failures is empty"), std::string::npos) << empty;
+  const std::string with_success = what_of_thrown<std::invalid_argument>([] {
+    (void)ErrorList({{task_failure(1), false}, {Error(), false}});
+  });
+  EXPECT_NE(with_success.find("entry 1 is a success"), std::string::npos) << with_success;
 }
 
 // Searcher 617 is the only one that can succeed; the others fail, or give up with the context's

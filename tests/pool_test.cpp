@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -31,6 +32,7 @@ using cascade::testing::is_same_error;
 using cascade::testing::is_success;
 using cascade::testing::task_failure;
 using cascade::testing::TimedLatch;
+using cascade::testing::what_of_thrown;
 
 constexpr int kTasks = 100;
 
@@ -276,6 +278,13 @@ TEST(Pool, BadSizesAndNodesAreRefusedByName) {
   PoolOptions negative;
   negative.threads = -2;
   EXPECT_THROW(Pool{negative}, std::invalid_argument);
+  // oneTBB's arenas hold 65536 threads; a larger pool crashed inside oneTBB before it was refused.
+  const std::string too_many = what_of_thrown<std::invalid_argument>([] { Pool pool(65521); });
+  EXPECT_NE(too_many.find("threads is 65521; a pool has at most 65520"), std::string::npos)
+      << too_many;
+  PoolOptions largest_int;
+  largest_int.threads = std::numeric_limits<int>::max();
+  EXPECT_THROW(Pool{largest_int}, std::invalid_argument);
 }
 
 // Asking oneTBB for the NUMA nodes loads libtbbbind with RTLD_DEEPBIND, which AddressSanitizer

@@ -38,6 +38,7 @@ using cascade::testing::is_success;
 using cascade::testing::mentions;
 using cascade::testing::TaskFailure;
 using cascade::testing::TimedLatch;
+using cascade::testing::what_of_thrown;
 
 TaskOptions named(std::string name) { return TaskOptions{.name = std::move(name)}; }
 
@@ -291,9 +292,29 @@ TEST(TaskGraph, BadInputIsRefusedWithAMessage) {
   } catch (const std::invalid_argument& error) {
     EXPECT_NE(std::string(error.what()).find("cascade::after"), std::string::npos) << error.what();
   }
+  auto dependencies = after(keeper);
+  Task<int> first = group.spawn([](int n) { return n; }, std::move(dependencies));
+  // Passing the moved-from After again is the mistake tested.
+  // NOLINTNEXTLINE(bugprone-use-after-move)
+  const std::string reused = what_of_thrown<std::invalid_argument>([&] {
+    // NOLINTNEXTLINE(bugprone-use-after-move)
+    (void)group.spawn([](int n) { return n; }, std::move(dependencies));
+  });
+  EXPECT_NE(reused.find("cascade::Group::spawn: the After was moved from"), std::string::npos)
+      << reused;
+  AfterList list;
+  const std::string listed = what_of_thrown<std::invalid_argument>(
+      [&] { list.add(moved); });  // NOLINT(bugprone-use-after-move)
+  EXPECT_NE(listed.find("cascade::AfterList::add"), std::string::npos) << listed;
   int (*null_function)(int) = nullptr;
   EXPECT_THROW((void)group.spawn(null_function, after(keeper)), std::invalid_argument);
   ASSERT_TRUE(is_success(group.wait()));
+  EXPECT_EQ(first.get(), 1);
+  TaskReport report;
+  const std::string reported = what_of_thrown<std::invalid_argument>(
+      [&] { report.add(moved); });  // NOLINT(bugprone-use-after-move)
+  EXPECT_NE(reported.find("cascade::TaskReport::add"), std::string::npos) << reported;
+  EXPECT_EQ(report.size(), 0u);
   group.set_limit(0);
   EXPECT_THROW((void)group.spawn([](int n) { return n; }, after(keeper)), std::logic_error);
 }

@@ -346,6 +346,62 @@ bool attempt_on_cancel(std::uint64_t fail_at) {
   return injected;
 }
 
+// One attempt, with allocation `fail_at` failing: in a cancelled group, kTasks spawn() tasks,
+// which are skipped (each handle gets a TaskSkipped), each with a dependent (skipped in turn, its
+// handle given an UpstreamFailed); and a collect_all group whose kTasks tasks all fail (its ledger
+// lists each failure). Building a TaskSkipped, an UpstreamFailed or a list entry allocates, on
+// whichever thread skips or finishes the task, where nothing may throw: each handle must still
+// settle (holding the std::bad_alloc when its error could not be built), and the list must hold
+// every failure, or end with the std::bad_alloc that lost some.
+bool attempt_skips_and_failure_lists(std::uint64_t fail_at) {
+  const CancellableParent parent;
+  parent.cancel();
+  std::vector<cascade::Task<int>> handles;
+  handles.reserve(std::size_t{2} * kTasks);  // push_back then allocates nothing
+  Tally spawns;
+  Tally failing_tasks;
+  Outcome collect_outcome = Outcome::returned;
+  Error collected;
+  bool injected = false;
+  {
+    Group skipping(parent.context);
+    Group collecting(cascade::GroupOptions{.policy = cascade::GroupPolicy::collect_all()});
+    FailingAllocation failing(fail_at);
+    for (int i = 0; i < kTasks; ++i) {
+      spawns.count(outcome_of([&] {
+        handles.push_back(skipping.spawn([] { return 1; }));
+        handles.push_back(skipping.spawn([](int n) { return n; }, cascade::after(handles.back())));
+      }));
+      failing_tasks.count(outcome_of([&] { collecting.go([] { throw std::bad_alloc(); }); }));
+    }
+    (void)skipping.wait();
+    collect_outcome = outcome_of([&] { collected = collecting.wait(); });
+    injected = failing.disarm();
+  }
+  EXPECT_EQ(spawns.other_exception, 0);
+  EXPECT_EQ(failing_tasks.other_exception, 0);
+  for (const cascade::Task<int>& handle : handles) {
+    EXPECT_TRUE(handle.ready()) << "a skipped task's handle never settled";
+    const Error error = handle.error();
+    EXPECT_TRUE(error.is<cascade::TaskSkipped>() || error.is<std::bad_alloc>()) << describe(error);
+  }
+  EXPECT_NE(collect_outcome, Outcome::other_exception);
+  if (collect_outcome == Outcome::returned && failing_tasks.returned > 0) {
+    const auto* list = collected.as<cascade::ErrorList>();
+    if (list == nullptr) {
+      ADD_FAILURE() << "wait() returned " << describe(collected);
+      return injected;
+    }
+    const auto accepted = static_cast<std::size_t>(failing_tasks.returned);
+    const bool complete = list->size() == accepted;
+    const bool ends_with_the_loss =
+        list->size() <= accepted && (*list)[list->size() - 1].error.is<std::bad_alloc>();
+    EXPECT_TRUE(complete || ends_with_the_loss)
+        << list->size() << " entries for " << accepted << " failures: " << list->what();
+  }
+  return injected;
+}
+
 TEST(FaultInjection, Go) {
   sweep("go", [](std::uint64_t n) { return attempt_submissions(Submission::go, n); });
 }
@@ -376,6 +432,10 @@ TEST(FaultInjection, ContextAndGroupCreation) {
 }
 
 TEST(FaultInjection, ManyLiveGroups) { sweep("64 live groups", attempt_many_live_groups); }
+
+TEST(FaultInjection, SkipsAndFailureLists) {
+  sweep("skipped spawns and collect_all", attempt_skips_and_failure_lists);
+}
 
 TEST(FaultInjection, OnCancel) { sweep("on_cancel and stop_token", attempt_on_cancel); }
 

@@ -47,6 +47,22 @@ inline bool mentions(const Error& error, std::string_view text) {
   return error && error.message().find(text) != std::string::npos;
 }
 
+// The what() of the E that `call` throws. Fails the test, and returns "", when it throws nothing
+// or something else.
+template <class E, class Call>
+std::string what_of_thrown(const Call& call) {
+  try {
+    call();
+  } catch (const E& thrown) {
+    return thrown.what();
+  } catch (...) {
+    ADD_FAILURE() << "threw another exception than the one expected";
+    return "";
+  }
+  ADD_FAILURE() << "threw nothing";
+  return "";
+}
+
 inline ::testing::AssertionResult is_success(const Error& error) {
   if (!error) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "expected success, got \"" << error.message() << '"';

@@ -24,7 +24,7 @@ class ErrorList : public std::runtime_error {
     bool caused_by_cancellation = false;  // the task's outcome is TaskOutcome::cancelled
   };
 
-  // Precondition: at least one entry (std::invalid_argument otherwise).
+  // Precondition: at least one entry, each holding a failure (std::invalid_argument otherwise).
   explicit ErrorList(std::vector<Entry> entries);
 
   // The number of entries (at least 1).

@@ -81,7 +81,7 @@ class Group {
   // the task waits in the group's queue: go() never blocks.
   template <class F>
   void go(F&& f) {
-    detail::submit(*state_, detail::make_task(std::forward<F>(f)));
+    detail::submit(*state_, detail::make_task(std::forward<F>(f), "go"));
   }
 
   // Like go(), for a callable that returns a value: the same forms (taking const Context& or not),
@@ -159,7 +159,7 @@ class Group {
   // thread and cannot start one (then nothing was submitted).
   template <class F>
   void go_blocking(F&& f) {
-    detail::submit_blocking(*state_, detail::make_task(std::forward<F>(f)));
+    detail::submit_blocking(*state_, detail::make_task(std::forward<F>(f), "go_blocking"));
   }
 
   // Like go(), but returns false without submitting f when the limit is reached (counting queued
@@ -189,6 +189,9 @@ class Group {
   // running, or suspended below this call, on the calling thread (it would wait for itself): from
   // inside a task of this group, from a nested group's task that runs on the same thread, or from
   // any task this thread picked up while one of this group's tasks waits lower on its stack.
+  // A collect_all, first_success or quorum group builds its result here (an ErrorList, or the
+  // error saying too few tasks succeeded): std::bad_alloc when that runs out of memory, after
+  // every task has finished.
   // Memory: everything the tasks did happens-before wait() returns.
   Error wait() { return detail::wait(*state_); }
 
@@ -207,6 +210,9 @@ class Group {
   // winner's value is not an R. Thread-safe; after wait() returned, the answer no longer changes.
   template <class R>
   Task<R> first_result() const {
+    static_assert(!std::is_const_v<R> && !std::is_volatile_v<R>,
+                  "cascade::Group::first_result: name the task's value type without const or "
+                  "volatile (a spawn() task's value never is)");
     return Task<R>(static_cast<detail::TaskState<R>*>(&detail::first_result(*state_, typeid(R))));
   }
 
@@ -215,7 +221,9 @@ class Group {
   bool try_submit(F&& f, bool blocking) {
     if (!detail::try_reserve_slot(*state_)) return false;
     try {
-      detail::submit_reserved(*state_, detail::make_task(std::forward<F>(f)), blocking);
+      detail::submit_reserved(
+          *state_, detail::make_task(std::forward<F>(f), blocking ? "try_go_blocking" : "try_go"),
+          blocking);
     } catch (...) {
       detail::unreserve_slot(*state_);
       throw;

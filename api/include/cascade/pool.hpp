@@ -12,7 +12,7 @@ struct PoolAccess;
 
 // What a Pool is made of.
 struct PoolOptions {
-  int threads = 0;     // >= 1; 0: oneTBB's default concurrency (the machine's cores)
+  int threads = 0;     // 1 to 65520; 0: oneTBB's default concurrency (the machine's cores)
   int numa_node = -1;  // -1: anywhere; else one of the NUMA nodes oneTBB reports
   std::string name;    // shown in errors (and traces); empty: "pool-<n>"
 };
@@ -34,9 +34,11 @@ struct PoolOptions {
 // Thread-safety: groups may be bound and used concurrently from any thread.
 class Pool {
  public:
-  // Throws std::invalid_argument for threads < 1.
+  // Throws std::invalid_argument for threads < 1 or above 65520 (oneTBB's arenas hold 65536
+  // threads, 16 of a pool's are reserved for threads that enter it).
   explicit Pool(int threads);
-  // Throws std::invalid_argument for threads < 0, or a NUMA node oneTBB does not report.
+  // Throws std::invalid_argument for threads < 0 or above 65520, or a NUMA node oneTBB does not
+  // report.
   explicit Pool(PoolOptions options);
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;

@@ -23,6 +23,15 @@ struct TaskAccess {
   static TaskStateBase* state(const Task<R>& task) noexcept {
     return task.state_;
   }
+  // The state behind `task`. Throws std::invalid_argument, naming `operation`, when `task` was
+  // moved from (it has none).
+  template <class R>
+  static TaskStateBase& checked_state(const Task<R>& task, const char* operation) {
+    if (task.state_ == nullptr) refuse_empty_handle(operation);
+    return *task.state_;
+  }
+  // Throws the std::invalid_argument of checked_state().
+  [[noreturn]] static void refuse_empty_handle(const char* operation);
 };
 }  // namespace detail
 
@@ -54,10 +63,17 @@ class Task {
 
   // Returns once ready() is true. Inside a TBB task (a go() or spawn() task, of any group) the
   // calling task is suspended, as with Context::wait(), so its worker runs other tasks, the awaited
-  // one included: waiting for a sibling task from inside a task does not deadlock. On any other
-  // thread the thread blocks, so the task must be able to run without its help (worker threads, a
-  // Pool, or a blocking task); Group::wait() always can, and afterwards every handle is ready.
-  // Throws std::system_error when the task cannot be suspended (Context::wait's limit).
+  // one included: waiting for a sibling task from inside a task does not deadlock by itself. Under
+  // the group's set_limit, though, the suspended task keeps its slot: when every slot is held by
+  // tasks that wait for tasks queued behind the limit, none of them ends. Let the dependency
+  // express it instead (spawn(f, after(t)), cascade/task_graph.hpp): a dependent task takes its
+  // slot only once its dependencies succeeded. On any other thread the thread blocks, so the task
+  // must be able to run without its help (worker threads, a Pool, or a blocking task);
+  // Group::wait() always can, and afterwards every handle is ready.
+  // Throws std::logic_error when the task itself is running, or suspended, on the calling thread
+  // below this call (from inside the task, or from a task this thread picked up while the task
+  // waits lower on its stack): it would wait for itself. Throws std::system_error when the task
+  // cannot be suspended (Context::wait's limit).
   void wait() const { state_->wait(); }
 
   // The name given to spawn() (TaskOptions::name; empty when none), and the task's id: a number

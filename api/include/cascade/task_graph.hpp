@@ -17,15 +17,6 @@ namespace cascade {
 
 namespace detail {
 
-// Throws std::invalid_argument unless `state` is a handle's state (not a moved-from handle's).
-inline TaskStateBase& dependency_state(TaskStateBase* state) {
-  if (state == nullptr)
-    throw std::invalid_argument(
-        "cascade::after: a dependency is an empty Task handle (moved from); pass the handle "
-        "Group::spawn returned");
-  return *state;
-}
-
 // The argument a dependency of type R gives its dependent: const R&, or nothing for void.
 template <class R>
 struct Input {
@@ -58,7 +49,7 @@ class After {
  public:
   // Names `tasks`, taking a reference to each one's state.
   explicit After(const Task<R>&... tasks)
-      : states_{&detail::dependency_state(detail::TaskAccess::state(tasks))...} {
+      : states_{&detail::TaskAccess::checked_state(tasks, "cascade::after")...} {
     for (detail::TaskStateBase* state : states_) state->retain();
   }
   // Takes over `other`'s dependencies; `other` then names none.
@@ -76,7 +67,8 @@ class After {
       typename detail::SpawnResultWithInputs<F, decltype(std::tuple_cat(
                                                     std::declval<detail::InputOf<R>>()...))>::type;
 
-  // The dependencies' states, in order (for Group::spawn).
+  // The dependencies' states, in order (for Group::spawn); all null once this After was moved
+  // from, which spawn refuses.
   std::array<detail::TaskStateBase*, sizeof...(R)> states() const noexcept { return states_; }
 
   // Calls `call` with the values of the dependencies that have one. Precondition: every
@@ -130,7 +122,8 @@ class AfterList {
   // Adds one dependency. Throws std::invalid_argument for a moved-from handle, std::bad_alloc.
   template <class R>
   AfterList& add(const Task<R>& task) {
-    detail::TaskStateBase& state = detail::dependency_state(detail::TaskAccess::state(task));
+    detail::TaskStateBase& state =
+        detail::TaskAccess::checked_state(task, "cascade::AfterList::add");
     if (spilled_.empty() && inline_count_ < kInlineDependencies) {
       inline_[inline_count_++] = &state;
     } else {

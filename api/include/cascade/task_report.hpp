@@ -29,7 +29,7 @@ class TaskReport {
   // std::bad_alloc.
   template <class R>
   TaskReport& add(const Task<R>& task) {
-    add_state(*detail::TaskAccess::state(task));
+    add_state(detail::TaskAccess::checked_state(task, "cascade::TaskReport::add"));
     return *this;
   }
   // Adds a line for each of `tasks`, in order.

@@ -85,10 +85,10 @@ TaskCallable& construct_task(Arguments&&... arguments) {
   return construct_task_in<Closure>(sizeof(Closure), std::forward<Arguments>(arguments)...);
 }
 
-// A go() task's callable.
+// A go() task's callable; `operation` names the call that submits it in errors ("go", "try_go").
 template <class F>
-TaskCallable& make_task(F&& f) {
-  reject_empty_callable(f, "go");
+TaskCallable& make_task(F&& f, const char* operation) {
+  reject_empty_callable(f, operation);
   return construct_task<TaskClosure<std::decay_t<F>>>(std::forward<F>(f));
 }
 

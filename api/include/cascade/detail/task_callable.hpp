@@ -156,6 +156,7 @@ class SpawnClosure final : public TaskCallable {
 
  private:
   Error run(const Context& context) noexcept {
+    state_->mark_running();
     try {
       return inputs_.apply([this, &context](const auto&... inputs) {
         if constexpr (std::is_void_v<R>) {
@@ -178,7 +179,7 @@ class SpawnClosure final : public TaskCallable {
 
 // Throws std::invalid_argument for a callable that holds nothing: a null function pointer, or a
 // wrapper such as std::function whose explicit operator bool says it is empty.
-// `operation` names the call in the message ("go", "spawn").
+// `operation` names the call in the message ("go", "try_go", "spawn").
 template <class F>
 void reject_empty_callable(const F& f, const char* operation) {
   // Not decayed: a function passed by name (a reference to a function) is never null, and
