@@ -92,7 +92,7 @@ def set_height_limits(axes, panel, workloads):
                       if mark is not None]
     for _, line in bars(panel, workloads):
         values.append(panel.height(line))
-        if panel.whiskers:
+        if panel.whiskers and line.row.ratio_q3 is not None:
             values.append(line.row.ratio_q3)
     if panel.log_scale:
         axes.set_yscale("log")
@@ -118,7 +118,8 @@ def label_bars(axes, panel, workloads):
 def draw_panel(axes, panel, workloads):
     for x, line in bars(panel, workloads):
         axes.bar(x, panel.height(line), BAR_WIDTH, color=BAR_STYLES[line.row.threads]["color"])
-        if panel.whiskers and not (line.goal and line.goal.counter):
+        has_quartiles = line.row.ratio_q1 is not None and line.row.ratio_q3 is not None
+        if panel.whiskers and has_quartiles and not (line.goal and line.goal.counter):
             axes.vlines(x, line.row.ratio_q1, line.row.ratio_q3, **WHISKER_STYLE)
     for position, workload in enumerate(workloads):
         mark_goal(axes, position, *panel.marks(workload.goal))

@@ -21,6 +21,7 @@ counters. Python 3 standard library only.
 
 import argparse
 import json
+import math
 import re
 import statistics
 import subprocess
@@ -181,6 +182,9 @@ def run_binary(arguments):
     else:
         filters = [configuration_filter(workload, threads)
                    for workload, threads in list_configurations(arguments.binary)]
+        if not filters:
+            raise BadRun(f"{arguments.binary} lists no <workload>/<tbb|cascade>/threads:<n> "
+                         "benchmarks")
     print(f"load average before: {read_load_average()}", file=sys.stderr)
     reports = [run_process(arguments, benchmark_filter) for benchmark_filter in filters]
     print(f"load average after: {read_load_average()}", file=sys.stderr)
@@ -283,7 +287,9 @@ def compare(key, threads, pair):
 
 
 def safe_ratio(numerator, denominator):
-    return numerator / denominator if denominator else float("inf")
+    """numerator / denominator, or NaN when the denominator is 0: there is no ratio then (a
+    latency too short for the clock). NaN meets no gate, and --ratios-json writes it as null."""
+    return numerator / denominator if denominator else float("nan")
 
 
 def build_comparisons(report, gates, time_field):
@@ -380,8 +386,20 @@ def ratio_row(c):
     }
 
 
+def without_non_finite(value):
+    """`value` with every NaN or infinite number replaced by None, so that the JSON is standard."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: without_non_finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_non_finite(item) for item in value]
+    return value
+
+
 def write_ratios(path, comparisons):
-    path.write_text(json.dumps([ratio_row(c) for c in comparisons], indent=2) + "\n")
+    rows = without_non_finite([ratio_row(c) for c in comparisons])
+    path.write_text(json.dumps(rows, indent=2, allow_nan=False) + "\n")
 
 
 def main():

@@ -124,7 +124,7 @@ class Line:
         if self.goal is None or not self.goal.gated:
             return "-"
         if self.measured() is None:
-            return f"no {self.goal.counter}"
+            return f"no {self.goal.counter or 'ratio'}"
         if self.row.threads != GATED_THREADS:
             return "(yes)" if self.meets(self.goal.limit) else "(no)"
         if not self.meets(self.goal.limit):
@@ -142,8 +142,9 @@ class Line:
 
     def cells(self):
         ratio = self.ratio()
+        has_quartiles = self.row.ratio_q1 is not None and self.row.ratio_q3 is not None
         quartiles = (f"{self.row.ratio_q1:.3f}-{self.row.ratio_q3:.3f}"
-                     if self.goal is None or not self.goal.counter else "-")
+                     if has_quartiles and (self.goal is None or not self.goal.counter) else "-")
         return (self.row.key, str(self.row.threads), *self.variant_texts(),
                 "-" if ratio is None else f"{ratio:.3f}", quartiles,
                 self.goal.text() if self.goal else "none", self.verdict())
@@ -319,8 +320,11 @@ def cpu_model():
 
 
 def git_commit():
+    """The checkout's commit; "unknown" without git (the main job does not install it) or
+    outside a clone. Reading is safe in a clone another user owns, which git would refuse."""
     def git(*arguments):
-        return subprocess.run(["git", *arguments], capture_output=True, text=True, check=True,
+        return subprocess.run(["git", "-c", "safe.directory=*", *arguments], capture_output=True,
+                              text=True, check=True,
                               cwd=Path(__file__).resolve().parent).stdout.strip()
     try:
         commit = git("rev-parse", "--short", "HEAD")

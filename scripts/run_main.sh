@@ -72,14 +72,21 @@ load_average() {
 
 # Keeps benchmark_ratios.py's own table in the results folder: the report prints the main one.
 # A run past RUN_TIMEOUT is stopped (timeout signals the benchmark binary too) and fails.
+# timeout runs in a process group of its own, which a Ctrl-C at the terminal does not reach: the
+# trap stops that group (timeout, the script, the benchmark binary) and this script with it.
 run_benchmarks() {
-  local status=0
+  local status=0 runner
   mkdir -p "${RESULTS_DIR}"
   LOAD_BEFORE="$(load_average)"
   timeout "${RUN_TIMEOUT}" "${PYTHON}" scripts/benchmark_ratios.py --binary "${BENCHMARKS}" \
     --repetitions "${REPETITIONS}" --min-time "${MIN_TIME}" \
     --save-json "${RESULTS_DIR}/benchmarks.json" --ratios-json "${RESULTS_DIR}/ratios.json" \
-    >"${RESULTS_DIR}/benchmark_ratios.txt" || status=$?
+    >"${RESULTS_DIR}/benchmark_ratios.txt" &
+  runner=$!
+  trap 'kill -TERM -- "-${runner}" 2>/dev/null || kill -TERM "${runner}"; echo "run_main: interrupted" >&2; exit 130' \
+    INT TERM
+  wait "${runner}" || status=$?
+  trap - INT TERM
   LOAD_AFTER="$(load_average)"
   if [[ ${status} -eq 124 ]]; then
     echo "run_main: the benchmarks did not finish within ${RUN_TIMEOUT}: one of them hangs" >&2

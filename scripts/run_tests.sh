@@ -29,7 +29,10 @@ readonly FUZZ_BUILD_DIR=build/test-fuzz
 # Sanitizers stop at the first report; suppressions are checked in, each with its reason.
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=${PWD}/tests/sanitizers/tsan.suppressions"
+# The single quotes are for the sanitizer's option parser: the path may hold spaces.
+# shellcheck disable=SC2089,SC2090
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions='${PWD}/tests/sanitizers/tsan.suppressions'"
+# shellcheck disable=SC2090
 export TSAN_OPTIONS
 
 build_everything() {

@@ -1,5 +1,14 @@
 # Shared by the integration tests in this folder (sourced, not run). Each test sets TEST_NAME.
 
+# The EXIT trap of a test with a work folder WORK: stops the programs a failed check left running
+# in the background (a server, a program reading /dev/zero), then removes WORK.
+stop_jobs_and_remove_work() {
+  local pids
+  pids="$(jobs -p)"
+  [[ -z "$pids" ]] || kill $pids 2>/dev/null || true
+  rm -rf "$WORK"
+}
+
 fail() {
   echo "${TEST_NAME}: FAILED: $*" >&2
   exit 1

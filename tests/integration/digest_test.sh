@@ -7,14 +7,13 @@
 set -euo pipefail
 
 readonly DIGEST="$1"
-WORK="$(mktemp -d)"
-readonly WORK
-trap 'rm -rf "$WORK"' EXIT
-readonly TREE="$WORK/tree"
-
 readonly TEST_NAME=digest_test
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+WORK="$(mktemp -d)"
+readonly WORK
+trap stop_jobs_and_remove_work EXIT
+readonly TREE="$WORK/tree"
 
 make_tree() {
   local directory file

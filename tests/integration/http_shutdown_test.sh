@@ -12,14 +12,7 @@ readonly TEST_NAME=http_shutdown_test
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 WORK="$(mktemp -d)"
 readonly WORK
-# On the way out, also stop any server a failed check left running.
-cleanup() {
-  local pids
-  pids="$(jobs -p)"
-  [[ -z "$pids" ]] || kill $pids 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap stop_jobs_and_remove_work EXIT
 
 # GET $2 from the server on port $1; prints the response body.
 http_get() {

@@ -1,8 +1,9 @@
-"""Tests of scripts/benchmark_report.py, the main job's verdicts: which goals a run meets, and the
-warning for a run that started on a busy machine. Run with: python3 -m unittest (from this
-folder), or through CTest (label scripts)."""
+"""Tests of scripts/benchmark_report.py, the main job's verdicts: which goals a run meets, the
+warning for a run that started on a busy machine, and a ratio that cannot be computed. Run with:
+python3 benchmark_report_test.py (from this folder), or through CTest (label scripts)."""
 
 import json
+import math
 import subprocess
 import sys
 import tempfile
@@ -12,7 +13,8 @@ from pathlib import Path
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
-import benchmark_report  # noqa: E402  (needs the path above)
+import benchmark_ratios  # noqa: E402  (needs the path above)
+import benchmark_report  # noqa: E402
 
 GOALS = [
     {"workload": "fib", "kind": "ratio", "max": 0.75},
@@ -23,8 +25,10 @@ GOALS = [
 
 
 def row(workload, threads, ratio, counters=None):
+    """A --ratios-json row; `ratio` None: plain TBB's median was 0, so there is none."""
     return {"workload": workload, "threads": threads, "ratio": ratio,
-            "tbb_median_ns": 100.0, "cascade_median_ns": 100.0 * ratio,
+            "tbb_median_ns": 100.0 if ratio is not None else 0.0,
+            "cascade_median_ns": 100.0 * ratio if ratio is not None else 30.0,
             "counters": counters or {}}
 
 
@@ -75,9 +79,25 @@ class BusyMachineWarningTest(unittest.TestCase):
         self.assertIsNone(benchmark_report.busy_machine_warning("3.0 1 1", None))
 
 
+class MissingRatioTest(unittest.TestCase):
+    """Plain TBB's median can be 0 (a latency too short for the clock): there is no ratio then."""
+
+    def test_a_zero_denominator_gives_no_ratio_and_the_json_says_null(self):
+        self.assertTrue(math.isnan(benchmark_ratios.safe_ratio(30.0, 0.0)))
+        written = benchmark_ratios.without_non_finite(
+            [{"ratio": float("nan"), "counters": {"ns_latency": {"ratio": float("inf")}}}])
+        self.assertEqual(written, [{"ratio": None, "counters": {"ns_latency": {"ratio": None}}}])
+
+    def test_a_goal_whose_only_row_has_no_ratio_is_not_met_but_not_run(self):
+        summary = summarise([row("fib", 1, None), row("tree", 1, 0.9)])
+        self.assertEqual(summary.met, ["tree"])
+        self.assertEqual(summary.not_run, ["fib", "check"])
+
+
 class CommandTest(unittest.TestCase):
-    def run_report(self, folder, load_before):
-        (folder / "ratios.json").write_text(json.dumps([row("fib", 1, 0.70), row("tree", 1, 1.2)]))
+    def run_report(self, folder, load_before, rows=None):
+        rows = rows or [row("fib", 1, 0.70), row("tree", 1, 1.2)]
+        (folder / "ratios.json").write_text(json.dumps(rows))
         (folder / "goals.json").write_text(json.dumps({"goals": GOALS}))
         return subprocess.run(
             [sys.executable, str(SCRIPTS / "benchmark_report.py"),
@@ -101,6 +121,16 @@ class CommandTest(unittest.TestCase):
             printed = self.run_report(Path(temporary), "0.05 0.1 0.1").stdout
             self.assertNotIn("warning", printed)
             self.assertIn("| tree ", (Path(temporary) / "out" / "report.md").read_text())
+
+    def test_a_row_without_a_ratio_is_reported_and_charted(self):
+        with tempfile.TemporaryDirectory() as temporary:
+            folder = Path(temporary)
+            rows = [row("fib", 1, 0.70), row("tree", 1, 0.9), row("cancel_depth/depth:1", 1, None)]
+            printed = self.run_report(folder, "0.05 0.1 0.1", rows).stdout
+            line = next(text for text in printed.splitlines() if text.startswith("cancel_depth"))
+            cells = line.split()  # key, threads, "0 ns", "30 ns", ratio, quartiles, goal, met?
+            self.assertEqual(cells[6:8], ["-", "-"])
+            self.assertTrue((folder / "out" / benchmark_report.REPORT_NAME).exists())
 
 
 if __name__ == "__main__":
