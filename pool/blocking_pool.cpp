@@ -1,5 +1,6 @@
 #include "pool/blocking_pool.hpp"
 
+#include <chrono>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -12,6 +13,14 @@ namespace cascade::pool {
 namespace {
 
 constinit thread_local bool on_a_blocking_thread = false;
+
+// An idle timeout too long for steady_clock to add to the time now (about 146 years, half its
+// range, leaves room for now) means never: wait_for would overflow and return at once.
+bool never_times_out(std::chrono::milliseconds timeout) noexcept {
+  constexpr auto kLongest = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::duration::max() / 2);
+  return timeout >= kLongest;
+}
 
 }  // namespace
 
@@ -76,7 +85,7 @@ void BlockingPool::serve(bool permanent) noexcept {
     bool timed_out = false;
     while (head_ == nullptr && !timed_out && !above_the_bound(permanent)) {
       ++idle_;
-      if (permanent)
+      if (permanent || never_times_out(limits_.idle_timeout))
         work_arrived_.wait(lock);  // the permanent thread never times out, so never spins
       else
         timed_out = work_arrived_.wait_for(lock, limits_.idle_timeout) == std::cv_status::timeout;

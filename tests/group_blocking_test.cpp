@@ -288,6 +288,22 @@ TEST(BlockingPool, LoweringTheBoundEndsIdleThreadsWithoutWaitingForTheTimeout) {
   EXPECT_TRUE(pool_shrinks_to(1)) << cascade::blocking_pool_stats().threads << " threads left";
 }
 
+// milliseconds::max() is the natural "never shrink"; added to the time now it overflowed, and every
+// idle thread ended at once.
+TEST(BlockingPool, AnIdleTimeoutBeyondTheClocksRangeMeansNever) {
+  const LimitsGuard restore;
+  cascade::set_blocking_pool_limits(
+      {.max_threads = 512, .idle_timeout = std::chrono::milliseconds::max()});
+  constexpr int kTasks = 6;
+  ASSERT_EQ(run_blocking_tasks_together(kTasks), kTasks);
+  const auto give_up = std::chrono::steady_clock::now() + kPatience;
+  while (cascade::blocking_pool_stats().idle_threads < kTasks &&
+         std::chrono::steady_clock::now() < give_up)
+    std::this_thread::yield();
+  EXPECT_GE(cascade::blocking_pool_stats().idle_threads, kTasks)
+      << cascade::blocking_pool_stats().threads << " threads left";
+}
+
 TEST(BlockingPool, MaxThreadsBoundsHowManyRunAtOnce) {
   const LimitsGuard restore;
   cascade::set_blocking_pool_limits(

@@ -15,7 +15,7 @@ namespace cascade {
 // the first thread, which stays so that a queued task always has a thread to run it.
 struct BlockingPoolLimits {
   int max_threads = 512;                           // >= 1
-  std::chrono::milliseconds idle_timeout{10'000};  // >= 0
+  std::chrono::milliseconds idle_timeout{10'000};  // >= 0; beyond about 146 years: never
 };
 
 // Replaces the limits; takes effect for the next task and the next idle period (threads above a
