@@ -212,6 +212,8 @@ Trace::Outcome GroupState::start(Task& task) noexcept {
     outcome = ran.failure ? Trace::Outcome::failed : Trace::Outcome::succeeded;
     if (ran.failure || ran.handle != nullptr || extras_ != nullptr) [[unlikely]]
       settle(std::move(ran));
+    if (running.moved()) [[unlikely]]
+      in_arena.leave_unmarked();
   }
   if (limit() != nullptr) release_slot();
   return outcome;
@@ -256,6 +258,8 @@ void GroupState::discard(Task& task) noexcept {
                      error_or_bad_alloc([this] { return Error::make(TaskSkipped(cause())); }));
       handle->release();
     }
+    if (running.moved()) [[unlikely]]
+      in_arena.leave_unmarked();
   }
   if (limit() != nullptr) release_slot();
 }

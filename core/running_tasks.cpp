@@ -13,6 +13,8 @@ bool RunningTask::on_stack(const GroupState& group) noexcept {
 
 RunningTask::Marks RunningTask::marks() noexcept { return {innermost_, mask_}; }
 
+const void* RunningTask::this_thread() noexcept { return &innermost_; }
+
 void RunningTask::set_marks(Marks marks) noexcept {
   innermost_ = marks.innermost;
   mask_ = marks.mask;

@@ -12,6 +12,12 @@ class GroupState;
 // for itself. Construction and destruction are a few loads and stores (inline: every task pays).
 // A per-thread bit mask of the groups on the stack (one bit per group, by address) lets the check
 // skip the walk in the common case where the group is not there.
+//
+// A task whose stack went on on another thread (it was suspended and resumed, or a wait it made
+// ran other threads' stacks meanwhile) is marked moved (StackMarks does it). It ends leaving the
+// thread without marks, not with the marks of the tasks below it: the thread may be running
+// another thread's stack, which oneTBB hands back to its owner at the end of its outermost wait,
+// with no cascade code in between, and marks left behind would point into that stack.
 class RunningTask {
  public:
   explicit RunningTask(const GroupState& group) noexcept
@@ -20,8 +26,8 @@ class RunningTask {
     mask_ |= bit_of(group);
   }
   ~RunningTask() {
-    innermost_ = outer_;
-    mask_ = outer_mask_;
+    innermost_ = moved_ ? nullptr : outer_;
+    mask_ = moved_ ? 0 : outer_mask_;
   }
   RunningTask(const RunningTask&) = delete;
   RunningTask& operator=(const RunningTask&) = delete;
@@ -38,6 +44,14 @@ class RunningTask {
   };
   static Marks marks() noexcept;
   static void set_marks(Marks marks) noexcept;
+  // Marks `task` (null: none) as moved (see the class comment).
+  static void mark_moved(const RunningTask* task) noexcept {
+    if (task != nullptr) task->moved_ = true;
+  }
+  bool moved() const noexcept { return moved_; }
+  // Identifies the calling thread (the address of its marks), for StackMarks to tell whether it
+  // ends on the thread it began on.
+  static const void* this_thread() noexcept;
 
  private:
   static std::uint64_t bit_of(const GroupState& group) noexcept {
@@ -53,6 +67,7 @@ class RunningTask {
   const GroupState* group_;
   const RunningTask* outer_;
   std::uint64_t outer_mask_;
+  mutable bool moved_ = false;  // written only by the thread that runs the task's stack
 };
 
 }  // namespace cascade::detail

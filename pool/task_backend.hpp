@@ -80,6 +80,10 @@ class ArenaScope {
   ArenaScope(const ArenaScope&) = delete;
   ArenaScope& operator=(const ArenaScope&) = delete;
 
+  // Makes the destructor leave the thread unmarked instead of restoring the outer mark: for a
+  // task whose stack went on on another thread (core/running_tasks.hpp, "moved").
+  void leave_unmarked() const noexcept { outer_ = nullptr; }
+
   // The innermost arena this thread is marked as running in; null outside every pool.
   static Arena* of_this_thread() noexcept { return current; }
   // Replaces the mark: for code that carries a stack's marks to another thread (StackMarks).
@@ -87,7 +91,7 @@ class ArenaScope {
 
  private:
   static constinit thread_local Arena* current;
-  Arena* outer_;
+  mutable Arena* outer_;
 };
 
 // Counts a group bound to `arena` (the arena must not be destroyed while any is).
