@@ -156,6 +156,7 @@ class SpawnClosure final : public TaskCallable {
 
  private:
   Error run(const Context& context) noexcept {
+    state_->mark_running();
     try {
       return inputs_.apply([this, &context](const auto&... inputs) {
         if constexpr (std::is_void_v<R>) {
