@@ -11,12 +11,6 @@ bool RunningTask::on_stack(const GroupState& group) noexcept {
   return false;
 }
 
-bool RunningTask::on_this_thread(const TaskStateBase& handle) noexcept {
-  for (const RunningTask* task = innermost_; task != nullptr; task = task->outer_)
-    if (task->handle_ == &handle) return true;
-  return false;
-}
-
 RunningTask::Marks RunningTask::marks() noexcept { return {innermost_, mask_}; }
 
 const void* RunningTask::this_thread() noexcept { return &innermost_; }

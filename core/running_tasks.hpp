@@ -5,15 +5,13 @@
 namespace cascade::detail {
 
 class GroupState;
-class TaskStateBase;
 
 // Marks, for its lifetime, that a task of `group` is running on this thread. Tasks nest on one
 // thread when a task waits for a child group and the waiting thread runs other tasks meanwhile;
 // the marks form a per-thread stack, which is how Group::wait() recognises a wait that would wait
 // for itself. Construction and destruction are a few loads and stores (inline: every task pays).
 // A per-thread bit mask of the groups on the stack (one bit per group, by address) lets the check
-// skip the walk in the common case where the group is not there. A spawn() task also marks its
-// handle's state, which is how Task::wait() recognises the same.
+// skip the walk in the common case where the group is not there.
 //
 // A task whose stack went on on another thread (it was suspended and resumed, or a wait it made
 // ran other threads' stacks meanwhile) is marked moved (StackMarks does it). It ends leaving the
@@ -38,14 +36,6 @@ class RunningTask {
   static bool on_this_thread(const GroupState& group) noexcept {
     return (mask_ & bit_of(group)) != 0 && on_stack(group);
   }
-
-  // Marks the innermost task running on this thread as the spawn() task of `handle`; the task
-  // calls it as it starts.
-  static void mark_handle(const TaskStateBase& handle) noexcept {
-    if (innermost_ != nullptr) innermost_->handle_ = &handle;
-  }
-  // True when the spawn() task of `handle` is running on this thread, at any nesting level.
-  [[gnu::noinline]] static bool on_this_thread(const TaskStateBase& handle) noexcept;
 
   // This thread's marks, for StackMarks (core/stack_marks.hpp) to carry across a stack switch.
   struct Marks {
@@ -77,7 +67,6 @@ class RunningTask {
   const GroupState* group_;
   const RunningTask* outer_;
   std::uint64_t outer_mask_;
-  mutable const TaskStateBase* handle_ = nullptr;  // set by mark_handle(), on the running thread
   mutable bool moved_ = false;  // written only by the thread that runs the task's stack
 };
 

@@ -10,7 +10,6 @@
 #include "cascade/task.hpp"
 #include "core/block_memory.hpp"
 #include "core/fault_injection.hpp"
-#include "core/running_tasks.hpp"
 
 namespace cascade::detail {
 namespace {
@@ -86,10 +85,6 @@ bool TaskStateBase::watch(SettleWatcher& watcher) noexcept {
 
 void TaskStateBase::wait() {
   if (ready()) return;
-  if (RunningTask::on_this_thread(*this))
-    throw std::logic_error(
-        "cascade::Task::wait: the task is running (or suspended) on the calling thread, below "
-        "this call; the wait would wait for itself");
   wait_signal().wait();
 }
 
@@ -98,8 +93,6 @@ void TaskAccess::refuse_empty_handle(const char* operation) {
                               ": the Task handle is empty (moved from); pass the handle "
                               "Group::spawn returned, or a copy of it");
 }
-
-void TaskStateBase::mark_running() const noexcept { RunningTask::mark_handle(*this); }
 
 // The first waiter creates the signal and registers it; a racing waiter that loses the
 // installation deletes its own and uses the winner's. When the task settled before the

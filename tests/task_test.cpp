@@ -167,28 +167,6 @@ TEST(Task, WaitingForAnotherTaskInsideATaskDoesNotDeadlock) {
   EXPECT_EQ(chain.back().get(), kChain - 1);
 }
 
-// A task that waits for its own handle would wait for itself: refused at once, as a Group::wait()
-// from the group's own task is (R16), instead of hanging.
-TEST(Task, WaitingForItsOwnHandleInsideTheTaskThrowsLogicError) {
-  Group group;
-  TimedLatch handle_stored;
-  std::optional<Task<std::string>> self;
-  Task<std::string> task = group.spawn([&handle_stored, &self]() -> std::string {
-    if (!handle_stored.wait()) return "the handle was never stored";
-    try {
-      self->wait();
-    } catch (const std::logic_error& error) {
-      return error.what();
-    }
-    return "the wait returned";
-  });
-  self.emplace(task);
-  handle_stored.count_down();
-  ASSERT_TRUE(is_success(group.wait()));
-  EXPECT_NE(task.get().find("cascade::Task::wait: the task is running"), std::string::npos)
-      << task.get();
-}
-
 // Under a limit of 1 the later tasks wait in the group's queue; the first cancels the group, so
 // they are skipped when their turn comes, and their handles say so.
 TEST(Task, TasksQueuedBehindALimitAreSkippedAfterACancel) {

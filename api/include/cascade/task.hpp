@@ -69,11 +69,9 @@ class Task {
   // express it instead (spawn(f, after(t)), cascade/task_graph.hpp): a dependent task takes its
   // slot only once its dependencies succeeded. On any other thread the thread blocks, so the task
   // must be able to run without its help (worker threads, a Pool, or a blocking task);
-  // Group::wait() always can, and afterwards every handle is ready.
-  // Throws std::logic_error when the task itself is running, or suspended, on the calling thread
-  // below this call (from inside the task, or from a task this thread picked up while the task
-  // waits lower on its stack): it would wait for itself. Throws std::system_error when the task
-  // cannot be suspended (Context::wait's limit).
+  // Group::wait() always can, and afterwards every handle is ready. A task that waits for its own
+  // handle waits forever: unlike Group::wait(), this is not detected.
+  // Throws std::system_error when the task cannot be suspended (Context::wait's limit).
   void wait() const { state_->wait(); }
 
   // The name given to spawn() (TaskOptions::name; empty when none), and the task's id: a number

@@ -156,7 +156,6 @@ class SpawnClosure final : public TaskCallable {
 
  private:
   Error run(const Context& context) noexcept {
-    state_->mark_running();
     try {
       return inputs_.apply([this, &context](const auto&... inputs) {
         if constexpr (std::is_void_v<R>) {

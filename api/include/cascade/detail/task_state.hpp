@@ -51,11 +51,7 @@ class TaskStateBase {
 
   bool ready() const noexcept { return watchers_.load(std::memory_order_acquire) == closed(); }
   // Returns once ready(); suspends a TBB task, blocks any other thread (Context::wait's rules).
-  // Throws std::logic_error when the task itself runs on the calling thread, below this call.
   void wait();
-  // Marks the calling thread as running this state's task, for wait()'s check; the task calls it
-  // as it starts.
-  void mark_running() const noexcept;
   TaskOutcome outcome() const noexcept { return ready() ? outcome_ : TaskOutcome::pending; }
   // The failure (or, for a skipped task, a TaskSkipped); success while pending or succeeded.
   Error failure() const { return ready() ? failure_ : Error(); }
