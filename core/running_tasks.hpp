@@ -13,11 +13,12 @@ class GroupState;
 // A per-thread bit mask of the groups on the stack (one bit per group, by address) lets the check
 // skip the walk in the common case where the group is not there.
 //
-// A task whose stack went on on another thread (it was suspended and resumed, or a wait it made
-// ran other threads' stacks meanwhile) is marked moved (StackMarks does it). It ends leaving the
-// thread without marks, not with the marks of the tasks below it: the thread may be running
-// another thread's stack, which oneTBB hands back to its owner at the end of its outermost wait,
-// with no cascade code in between, and marks left behind would point into that stack.
+// A task whose stack went on on another thread (a StackMarks restore ran on another thread than
+// the one that saved) is marked moved. It ends leaving the thread without marks, not with the
+// marks of the tasks below it: the thread may be running another thread's stack, which oneTBB
+// hands back to its owner at the end of its outermost wait, with no cascade code in between, and
+// marks left behind would point into that stack. (A thread that leaves a stack inside a nested
+// wait still carries its marks: docs/design.md, section 6, "Known gap".)
 class RunningTask {
  public:
   explicit RunningTask(const GroupState& group) noexcept

@@ -6,8 +6,7 @@ StackMarks::StackMarks(Meanwhile meanwhile) noexcept
     : tasks_(RunningTask::marks()),
       callbacks_(running_callbacks()),
       arena_(pool::ArenaScope::of_this_thread()),
-      thread_(RunningTask::this_thread()),
-      leaves_stack_(meanwhile == kLeavesStack) {
+      thread_(RunningTask::this_thread()) {
   if (meanwhile == kLeavesStack) {
     RunningTask::set_marks({});
     set_running_callbacks(nullptr);
@@ -16,8 +15,7 @@ StackMarks::StackMarks(Meanwhile meanwhile) noexcept
 }
 
 StackMarks::~StackMarks() {
-  if (leaves_stack_ || thread_ != RunningTask::this_thread())
-    RunningTask::mark_moved(tasks_.innermost);
+  if (thread_ != RunningTask::this_thread()) RunningTask::mark_moved(tasks_.innermost);
   RunningTask::set_marks(tasks_);
   set_running_callbacks(callbacks_);
   pool::ArenaScope::set_for_this_thread(arena_);

@@ -15,9 +15,8 @@ namespace cascade::detail {
 // when it is destroyed after the call, on whichever thread continues. With kLeavesStack, the thread
 // goes without marks meanwhile, as it moves to a fresh stack.
 //
-// The task whose marks come back is marked moved when its stack may have changed threads
-// meanwhile (after kLeavesStack, or when the destructor runs on another thread): it ends leaving
-// its thread without marks (RunningTask).
+// The task whose marks come back is marked moved when the destructor runs on another thread than
+// the constructor: it ends leaving its thread without marks (RunningTask).
 //
 // Only the switches inside cascade's own calls are covered (Context::wait, Group::wait and
 // ~Group): a TBB wait that a task makes itself (a parallel_for, a tbb::task_group) may also move
@@ -38,7 +37,6 @@ class StackMarks {
   const RunningCallback* callbacks_;
   pool::Arena* arena_;
   const void* thread_;  // RunningTask::this_thread() when made
-  bool leaves_stack_;
 };
 
 }  // namespace cascade::detail
