@@ -20,7 +20,8 @@ namespace cascade::detail {
 //
 // Only the switches inside cascade's own calls are covered (Context::wait, Group::wait and
 // ~Group): a TBB wait that a task makes itself (a parallel_for, a tbb::task_group) may also move
-// the task's stack, and until the task returns, its thread's marks are then another stack's.
+// the task's stack, and its thread's marks are then another stack's, until the task returns on
+// it, or for good when the task returns on another thread (docs/design.md, section 6).
 class StackMarks {
  public:
   enum Meanwhile { kKeepsStack, kLeavesStack };
