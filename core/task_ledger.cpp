@@ -98,12 +98,9 @@ Error TaskLedger::result(const Error& skip_cause) const {
     return Error();
   {
     const std::lock_guard lock(failures_lock_);
-    if (unrecorded_) {
-      std::vector<ErrorList::Entry> entries = failures_;
-      entries.push_back({unrecorded_, false});
-      return Error::make(ErrorList(std::move(entries)));
-    }
-    if (!failures_.empty()) return Error::make(ErrorList(failures_));
+    std::vector<ErrorList::Entry> entries = failures_;
+    if (unrecorded_) entries.push_back({unrecorded_, false});
+    if (!entries.empty()) return Error::make(ErrorList(std::move(entries)));
   }
   if (skip_cause) return skip_cause;
   if (needs_successes()) return not_reached_error();

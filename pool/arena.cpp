@@ -56,7 +56,8 @@ int checked_threads(int threads) {
   if (threads > kMostThreads)
     throw std::invalid_argument(
         "cascade::Pool: threads is " + std::to_string(threads) + "; a pool has at most " +
-        std::to_string(kMostThreads) + " (oneTBB's arenas hold 65536 threads, " +
+        std::to_string(kMostThreads) + " (oneTBB's arenas hold " +
+        std::to_string(kMostThreads + Arena::kEntrySlots) + " threads, " +
         std::to_string(Arena::kEntrySlots) + " of a pool's reserved for threads that enter it)");
   return threads == 0 ? tbb::info::default_concurrency() : threads;
 }
