@@ -26,4 +26,13 @@ const Error& library_error(LibraryCause cause) noexcept {
   return errors[static_cast<std::size_t>(cause)];
 }
 
+namespace {
+
+// Builds the table while the program starts, so that the first cancel, often in noexcept code,
+// never allocates it: out of memory there would end the process. A caller that runs before this
+// initializer (another static initializer) still finds the table built on first use.
+[[maybe_unused]] const bool library_errors_built = (library_error(LibraryCause::cancelled), true);
+
+}  // namespace
+
 }  // namespace cascade::detail

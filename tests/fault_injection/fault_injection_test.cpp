@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <initializer_list>
 #include <iostream>
@@ -438,5 +439,28 @@ TEST(FaultInjection, SkipsAndFailureLists) {
 }
 
 TEST(FaultInjection, OnCancel) { sweep("on_cancel and stop_token", attempt_on_cancel); }
+
+// Cancels a fresh context, then reads its err() and cause() while the next allocation fails, and
+// ends the process with 0 when the reads allocated nothing and found Cancelled.
+[[noreturn]] void read_a_library_cause_while_allocation_fails() {
+  auto [context, cancel] = cascade::with_cancel(Context::background());
+  cancel();
+  FailingAllocation failing(1);
+  bool cancelled = false;
+  try {
+    cancelled = context.err().is<cascade::Cancelled>() && context.cause().is<cascade::Cancelled>();
+  } catch (const std::bad_alloc&) {
+  }
+  std::_Exit(!failing.disarm() && cancelled ? 0 : 1);
+}
+
+// The library's own causes are built while the program starts, so that reading one never
+// allocates: the library reads them in noexcept code (a failed task's classification reads the
+// context's cause), where an allocation failure would end the process. Before, the first read of
+// a process built them. A fresh process, for nothing to be built by earlier tests.
+TEST(FaultInjectionDeathTest, ReadingALibraryCauseAllocatesNothing) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  EXPECT_EXIT(read_a_library_cause_while_allocation_fails(), ::testing::ExitedWithCode(0), "");
+}
 
 }  // namespace
