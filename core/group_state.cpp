@@ -18,6 +18,7 @@
 #include "core/pool_access.hpp"
 #include "core/running_tasks.hpp"
 #include "core/stack_marks.hpp"
+#include "core/task_marks.hpp"
 
 namespace cascade::detail {
 // The limit's slots: at most `slots` tasks of the group hold one (queued in the pool or running);
@@ -198,23 +199,17 @@ Trace::Outcome GroupState::skip(Task& task) noexcept {
 }
 
 Trace::Outcome GroupState::start(Task& task) noexcept {
-  Trace::Outcome outcome;
   // A task runs inside the group's arena, except a blocking one, which runs on its own thread. The
   // task queued behind it is handed over from there too: a thread inside the arena spawns it,
   // which a thread of the arena that waits nested (and takes no enqueued task) still runs; a
   // blocking thread hands it to the blocking pool (release_slot).
-  const pool::ArenaScope in_arena(task.blocking() ? nullptr : arena_);
-  {
-    const RunningTask running(*this);
-    if (extras_ != nullptr && extras_->ledger != nullptr) [[unlikely]]
-      extras_->ledger->count_started();
-    TaskRun ran = invoke(task.callable());
-    outcome = ran.failure ? Trace::Outcome::failed : Trace::Outcome::succeeded;
-    if (ran.failure || ran.handle != nullptr || extras_ != nullptr) [[unlikely]]
-      settle(std::move(ran));
-    if (running.moved()) [[unlikely]]
-      in_arena.leave_unmarked();
-  }
+  const TaskMarks marks(*this, task.blocking() ? nullptr : arena_);
+  if (extras_ != nullptr && extras_->ledger != nullptr) [[unlikely]]
+    extras_->ledger->count_started();
+  TaskRun ran = invoke(task.callable());
+  const Trace::Outcome outcome = ran.failure ? Trace::Outcome::failed : Trace::Outcome::succeeded;
+  if (ran.failure || ran.handle != nullptr || extras_ != nullptr) [[unlikely]]
+    settle(std::move(ran));
   if (limit() != nullptr) release_slot();
   return outcome;
 }
@@ -250,16 +245,11 @@ void GroupState::settle(TaskRun ran) noexcept {
 // as execute() runs a task, and a freed limit slot is handed over from there (see execute()).
 void GroupState::discard(Task& task) noexcept {
   TaskCallable& callable = task.callable();
-  const pool::ArenaScope in_arena(task.blocking() ? nullptr : arena_);
-  {
-    const RunningTask running(*this);
-    if (TaskStateBase* handle = callable.discard()) {
-      handle->settle(TaskOutcome::skipped,
-                     error_or_bad_alloc([this] { return Error::make(TaskSkipped(cause())); }));
-      handle->release();
-    }
-    if (running.moved()) [[unlikely]]
-      in_arena.leave_unmarked();
+  const TaskMarks marks(*this, task.blocking() ? nullptr : arena_);
+  if (TaskStateBase* handle = callable.discard()) {
+    handle->settle(TaskOutcome::skipped,
+                   error_or_bad_alloc([this] { return Error::make(TaskSkipped(cause())); }));
+    handle->release();
   }
   if (limit() != nullptr) release_slot();
 }
@@ -277,7 +267,7 @@ void GroupState::count_skip() noexcept {
 // last, after which the group may go.
 void GroupState::skip_upstream(Task& task, TaskStateBase& upstream) noexcept {
   {
-    const RunningTask running(*this);
+    const TaskMarks marks(*this, nullptr);
     TaskCallable& callable = task.callable();
     TaskStateBase* handle = callable.discard();
     if (TaskLedger* ledger = this->ledger()) ledger->record_skip();

@@ -16,7 +16,7 @@ namespace cascade::detail {
 // goes without marks meanwhile, as it moves to a fresh stack.
 //
 // The task whose marks come back is marked moved when the destructor runs on another thread than
-// the constructor: it ends leaving its thread without marks (RunningTask).
+// the constructor: it ends leaving its thread without marks (core/task_marks.hpp).
 //
 // Only the switches inside cascade's own calls are covered (Context::wait, Group::wait and
 // ~Group): a TBB wait that a task makes itself (a parallel_for, a tbb::task_group) may also move
