@@ -37,7 +37,12 @@ namespace {
 // The failure of a task skipped because its dependency `upstream` did not succeed.
 Error upstream_failure(const TaskStateBase& upstream) {
   const Error failure = upstream.failure();
-  if (const auto* chain = failure.as<UpstreamFailed>())
+  // Down a chain of skips, name where it began. An upstream task that failed by itself is the
+  // origin, even when its failure is an UpstreamFailed (say, a Task::get() it called rethrew one).
+  const auto* chain = upstream.outcome() == TaskOutcome::skipped_upstream_failed
+                          ? failure.as<UpstreamFailed>()
+                          : nullptr;
+  if (chain != nullptr)
     return Error::make(UpstreamFailed(upstream.label(), upstream.outcome(), chain->origin(),
                                       chain->origin_outcome(), chain->cause()));
   return Error::make(UpstreamFailed(upstream.label(), upstream.outcome(), upstream.label(),
@@ -257,7 +262,7 @@ void GroupState::discard(Task& task) noexcept {
 void GroupState::count_skip() noexcept {
   skipped_.store(true, std::memory_order_relaxed);
   if (TaskLedger* ledger = this->ledger()) [[unlikely]]
-    ledger->record_skip();
+    obey(ledger->record_skip());
 }
 
 // A dependent task whose dependency `upstream` did not succeed: never run, never given a slot; its
@@ -270,7 +275,7 @@ void GroupState::skip_upstream(Task& task, TaskStateBase& upstream) noexcept {
     const TaskMarks marks(*this, nullptr);
     TaskCallable& callable = task.callable();
     TaskStateBase* handle = callable.discard();
-    if (TaskLedger* ledger = this->ledger()) ledger->record_skip();
+    if (TaskLedger* ledger = this->ledger()) obey(ledger->record_skip());
     handle->settle(TaskOutcome::skipped_upstream_failed,
                    error_or_bad_alloc([&upstream] { return upstream_failure(upstream); }));
     handle->release();

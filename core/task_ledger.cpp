@@ -57,6 +57,15 @@ TaskLedger::Verdict TaskLedger::record_failure(TaskOutcome outcome, const Error&
       if (!unrecorded_) unrecorded_ = Error::from_exception(std::current_exception());
     }
   }
+  return judge_if_judging();
+}
+
+TaskLedger::Verdict TaskLedger::record_skip() noexcept {
+  skipped_.fetch_add(1);
+  return judge_if_judging();
+}
+
+TaskLedger::Verdict TaskLedger::judge_if_judging() const noexcept {
   return judging_.load() ? judge_failures() : Verdict::none;
 }
 
@@ -107,12 +116,22 @@ Error TaskLedger::result(const Error& skip_cause) const {
   return Error();
 }
 
+// Without a failure, the successes fall short because too few tasks were submitted, or because
+// some were skipped (a task they depend on did not succeed).
 Error TaskLedger::not_reached_error() const {
-  return Error::make(std::runtime_error(
-      "cascade::Group::wait: " + policy_text(policy_) + " needs " +
-      std::to_string(policy_.required_successes()) + " successful task(s), but only " +
-      std::to_string(submitted_.load(std::memory_order_acquire)) + " task(s) were submitted and " +
-      std::to_string(succeeded_.load(std::memory_order_acquire)) + " succeeded"));
+  const auto required = static_cast<std::uint64_t>(policy_.required_successes());
+  const std::uint64_t submitted = submitted_.load(std::memory_order_acquire);
+  const std::string succeeded = std::to_string(succeeded_.load(std::memory_order_acquire));
+  std::string text = "cascade::Group::wait: " + policy_text(policy_) + " needs " +
+                     std::to_string(required) + " successful task(s), but ";
+  if (submitted < required)
+    text += "only " + std::to_string(submitted) + " task(s) were submitted and " + succeeded +
+            " succeeded";
+  else
+    text += "of the " + std::to_string(submitted) + " task(s) submitted " + succeeded +
+            " succeeded and " + std::to_string(skipped_.load(std::memory_order_acquire)) +
+            " were skipped";
+  return Error::make(std::runtime_error(text));
 }
 
 TaskStateBase& TaskLedger::first_result(const std::type_info& result_type) const {

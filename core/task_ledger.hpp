@@ -38,11 +38,13 @@ class TaskLedger {
   // Records a finished task: `outcome` is succeeded, failed or cancelled, `failure` its Error,
   // `handle` its spawn() state or null (a reference is taken when it becomes the winner).
   Verdict record(TaskOutcome outcome, const Error& failure, TaskStateBase* handle) noexcept;
-  void record_skip() noexcept { skipped_.fetch_add(1, std::memory_order_release); }
-  // Called by wait() before it waits: from then on a failure that makes the required successes
-  // impossible says so (before, more tasks may still be submitted). Returns the verdict on the
-  // failures recorded so far. The flag and the failure counts are sequentially consistent, so a
-  // failure racing with this call is judged by one side or the other.
+  // Records a task that never ran (skipped because the context was cancelled, or because a task
+  // it depends on did not succeed): a task that did not succeed, judged as record() judges one.
+  Verdict record_skip() noexcept;
+  // Called by wait() before it waits: from then on a failure or skip that makes the required
+  // successes impossible says so (before, more tasks may still be submitted). Returns the verdict
+  // on the failures and skips recorded so far. The flag and those counts are sequentially
+  // consistent, so a failure or skip racing with this call is judged by one side or the other.
   Verdict start_judging() noexcept;
 
   GroupStats stats() const noexcept;
@@ -62,6 +64,8 @@ class TaskLedger {
   }
   Verdict record_success(TaskStateBase* handle) noexcept;
   Verdict record_failure(TaskOutcome outcome, const Error& failure) noexcept;
+  // The verdict on the tasks that did not succeed, once wait() has started (else none).
+  Verdict judge_if_judging() const noexcept;
   Verdict judge_failures() const noexcept;
   Error not_reached_error() const;
 

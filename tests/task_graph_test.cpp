@@ -33,6 +33,7 @@ using cascade::TaskSkipped;
 using cascade::UpstreamFailed;
 using Group = cascade::testing::TestGroup;
 using cascade::testing::CancellableParent;
+using cascade::testing::describe;
 using cascade::testing::failure_id;
 using cascade::testing::is_success;
 using cascade::testing::mentions;
@@ -162,6 +163,26 @@ TEST(TaskGraph, AFailedDependencySkipsItsDependentsTransitivelyNamingTheOrigin) 
   EXPECT_THROW((void)last.get(), TaskSkipped);
 }
 
+// The origin of a chain of skips is the task where it began: an upstream task that failed by
+// itself is the origin, even when its failure is an UpstreamFailed that its own code rethrew.
+TEST(TaskGraph, AnUpstreamTaskThatRethrewAnUpstreamFailedIsItselfTheOrigin) {
+  Group group;
+  Task<int> broken = group.spawn([]() -> int { throw TaskFailure(7); }, named("broken"));
+  Task<int> skipped = group.spawn([](int n) { return n; }, after(broken), named("skipped"));
+  (void)group.wait();
+  Task<int> rethrows = group.spawn([skipped] { return skipped.get(); }, named("rethrows"));
+  Task<int> last = group.spawn([](int n) { return n; }, after(rethrows), named("last"));
+  (void)group.wait();
+
+  EXPECT_EQ(rethrows.outcome(), TaskOutcome::failed);
+  Error kept;
+  const UpstreamFailed& skip = upstream_failure_of(last, kept);
+  EXPECT_EQ(skip.upstream(), "'rethrows'");
+  EXPECT_EQ(skip.origin(), "'rethrows'");
+  EXPECT_EQ(skip.origin_outcome(), TaskOutcome::failed);
+  EXPECT_EQ(skip.cause(), rethrows.error());
+}
+
 TEST(TaskGraph, ADependencySkippedByItsGroupSkipsTheDependent) {
   Group group;
   group.cancel(Error::make(std::runtime_error("stop")));
@@ -280,6 +301,52 @@ TEST(TaskGraph, StatsCountUpstreamSkipsAsSkipped) {
   EXPECT_EQ(stats.succeeded, 1u);
   EXPECT_EQ(stats.failed, 1u);
   EXPECT_EQ(stats.skipped, 1u);
+}
+
+// A skip for an upstream reason is a task that did not succeed: under quorum, one that makes the
+// required successes impossible once wait() has started cancels the rest, as a failure does.
+// Here judging starts with a first wait(); the skip comes later, when the dependency (in another
+// group) fails; the blocking task waits for the cancel that the verdict makes.
+TEST(TaskGraph, AnUpstreamSkipThatMakesAQuorumImpossibleCancelsTheRest) {
+  Group upstream_group;
+  TimedLatch release_broken;
+  Task<int> broken = upstream_group.spawn([&release_broken]() -> int {
+    release_broken.wait();
+    throw TaskFailure(3);
+  });
+  Group group(GroupOptions{.policy = GroupPolicy::quorum(3)});
+  group.go([] {});
+  (void)group.wait();  // one task of three: too few yet, no verdict; judging has started
+  Task<int> skipped = group.spawn([](int n) { return n; }, after(broken));
+  std::atomic<bool> saw_cancel{false};
+  TimedLatch waiting;
+  group.go_blocking([&saw_cancel, &waiting](const Context& context) {
+    waiting.count_down();
+    saw_cancel = context.wait_for(cascade::testing::kPatience);
+  });
+  waiting.wait();  // started: the verdict must cancel it, not skip it
+  release_broken.count_down();
+  const Error result = group.wait();
+  EXPECT_TRUE(saw_cancel) << "the skip left two possible successes of three needed, and nothing "
+                             "cancelled the task that waited";
+  EXPECT_EQ(skipped.outcome(), TaskOutcome::skipped_upstream_failed);
+  EXPECT_TRUE(mentions(group.context().cause(), "too many tasks failed")) << describe(result);
+  EXPECT_EQ(failure_id(upstream_group.wait()), 3);
+}
+
+// Without a failure of its own, a quorum that some upstream skips left short says how many tasks
+// were submitted, succeeded and skipped (not that too few were submitted).
+TEST(TaskGraph, AQuorumLeftShortByUpstreamSkipsSaysSo) {
+  Group group(GroupOptions{.policy = GroupPolicy::quorum(2)});
+  Group upstream_group;
+  Task<int> broken = upstream_group.spawn([]() -> int { throw TaskFailure(4); });
+  (void)upstream_group.wait();
+  group.go([] {});
+  (void)group.wait();  // the success is in before the skip's verdict cancels the context
+  (void)group.spawn([](int n) { return n; }, after(broken));
+  EXPECT_EQ(describe(group.wait()),
+            "cascade::Group::wait: quorum(2) needs 2 successful task(s), but of the 2 task(s) "
+            "submitted 1 succeeded and 1 were skipped");
 }
 
 TEST(TaskGraph, BadInputIsRefusedWithAMessage) {

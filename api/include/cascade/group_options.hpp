@@ -17,7 +17,8 @@ namespace cascade {
 //   succeeded, else returns the collect_all error.
 // - quorum(k): once k tasks succeeded the rest are cancelled and wait() succeeds; as soon as k
 //   successes are impossible the rest are cancelled and wait() fails (with the collect_all error,
-//   or, when fewer than k tasks were submitted and none failed, a std::runtime_error saying so).
+//   or, when none failed, a std::runtime_error saying how many were submitted, succeeded and, in
+//   a task graph, were skipped because a task they depend on did not succeed).
 //   "Impossible" is judged once wait() has started, against the tasks submitted by then: before,
 //   more tasks may still come. first_success() is quorum(1) with its own name in messages.
 class GroupPolicy {

@@ -12,9 +12,8 @@ namespace cascade {
 // spawn with after(), cascade/task_graph.hpp) did not succeed: its handle's outcome is
 // TaskOutcome::skipped_upstream_failed, Task::get() throws this, Task::error() holds it. It is a
 // TaskSkipped (so a Cancelled): code that handles skipped tasks handles it.
-// - upstream(): the label (its name in single quotes, or # and its id) of the dependency that did
-// not
-//   succeed, and upstream_outcome() how it ended (failed, cancelled, skipped or, itself,
+// - upstream(): the label (its name in single quotes, or # and its id) of the dependency that
+//   did not succeed, and upstream_outcome() how it ended (failed, cancelled, skipped or, itself,
 //   skipped_upstream_failed).
 // - origin(): the label of the task where the chain of skips began, the one that failed, was
 //   cancelled or was skipped by its group (upstream() itself when that one did not skip for an
