@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <thread>
 #include <utility>
@@ -268,6 +270,39 @@ TEST(Context, ManyWaitersAreAllWoken) {
   }
   cancel();
   for (Event& event : returned) EXPECT_TRUE(event.wait_for(kPatience));
+}
+
+// Holds a cancelled context until the static destructors run, then ends the process with 0 when
+// the context still reads Cancelled. A global of the test program: with the usual link order
+// (the program's objects before the library's archive) it is constructed before the library's
+// own statics, and so destroyed after them.
+struct ReadsTheCauseAtExit {
+  std::optional<Context> context;
+  ReadsTheCauseAtExit() = default;
+  ReadsTheCauseAtExit(const ReadsTheCauseAtExit&) = delete;
+  ReadsTheCauseAtExit& operator=(const ReadsTheCauseAtExit&) = delete;
+  ~ReadsTheCauseAtExit() {
+    if (context)
+      std::_Exit(
+          context->err().is<cascade::Cancelled>() && context->cause().is<cascade::Cancelled>() ? 0
+                                                                                               : 1);
+  }
+};
+ReadsTheCauseAtExit reads_the_cause_at_exit;
+
+[[noreturn]] void cancel_and_exit() {
+  auto [context, cancel] = cascade::with_cancel(Context::background());
+  cancel();
+  reads_the_cause_at_exit.context = context;
+  std::exit(2);  // runs the static destructors, where the holder's ends the process
+}
+
+// The library's own causes outlive every static object: code that runs while static destructors
+// run (a global's destructor, the timer thread, a TBB worker) reads a cancelled context's err()
+// and cause() as Cancelled, never as success. A fresh process, to exit from.
+TEST(ContextDeathTest, ACancelledContextReadsItsCauseWhileStaticDestructorsRun) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  EXPECT_EXIT(cancel_and_exit(), ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace
