@@ -1,6 +1,8 @@
 #include "core/cancellation_wait.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <semaphore>
 
 #include "core/stack_marks.hpp"
 #include "pool/task_backend.hpp"
@@ -58,6 +60,13 @@ void wait_for_cancellation(const Context& context) {
   const CancelCallback wake = context.on_cancel([&waker]() noexcept { waker.wake(); });
   if (waker.woken()) return;
   if (!suspend_until_woken(waker)) waker.block_thread();
+}
+
+bool block_until_cancelled(const Context& context, std::chrono::steady_clock::time_point time) {
+  if (context.cancelled()) return true;
+  std::binary_semaphore woken{0};  // outlives `wake`, whose destructor waits for a wake under way
+  const CancelCallback wake = context.on_cancel([&woken]() noexcept { woken.release(); });
+  return woken.try_acquire_until(time) || context.cancelled();
 }
 
 }  // namespace cascade::detail

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+
 #include "cascade/context.hpp"
 
 namespace cascade::detail {
@@ -11,5 +13,11 @@ namespace cascade::detail {
 // thread goes to sleep and checked once more after, so a cancellation at any moment wakes it.
 // Throws std::system_error when the task cannot be suspended: max_suspended_waits() tasks are.
 void wait_for_cancellation(const Context& context);
+
+// Returns true once `context` is cancelled, false once `time` has come, blocking the calling
+// thread meanwhile (on a futex, with that time limit): the timed waits of a thread that runs no
+// TBB task. Without a deadline child, so a thread that would have to fire that deadline itself
+// (the timer thread, running a deadline's callbacks) waits too.
+bool block_until_cancelled(const Context& context, std::chrono::steady_clock::time_point time);
 
 }  // namespace cascade::detail

@@ -12,6 +12,7 @@
 #include "core/context_access.hpp"
 #include "core/context_node.hpp"
 #include "core/deadline_timer.hpp"
+#include "pool/task_backend.hpp"
 
 namespace cascade {
 namespace detail {
@@ -72,8 +73,9 @@ bool Context::wait_for(std::chrono::nanoseconds timeout) const {
   return wait_until(deadline.value_or(Clock::time_point::max()));
 }
 
-// The time limit is a child context with that deadline: the deadline timer wakes the waiter as a
-// cancellation would, a suspended task as well as a blocked thread.
+// A thread that runs no TBB task blocks with the time limit. A task is suspended, and the time
+// limit is a child context with that deadline: the deadline timer resumes the task as a
+// cancellation would.
 bool Context::wait_until(std::chrono::steady_clock::time_point time) const {
   if (cancelled()) return true;
   if (time <= Clock::now()) return false;  // no time left: nothing to wait on
@@ -81,6 +83,7 @@ bool Context::wait_until(std::chrono::steady_clock::time_point time) const {
     detail::wait_for_cancellation(*this);
     return true;
   }
+  if (!pool::runs_tbb_task()) return detail::block_until_cancelled(*this, time);
   const auto [limited, cancel_limited] = with_deadline(*this, time);
   detail::wait_for_cancellation(limited);
   return cancelled();

@@ -161,6 +161,9 @@ class Resumable {
 // At most max_suspended_waits() tasks (cascade/context.hpp) are suspended at once, process-wide;
 // beyond, this throws std::system_error (std::errc::resource_unavailable_try_again).
 bool suspend_task(Resumable& resumable);
+// Whether the calling thread runs a TBB task: where oneTBB has resumable tasks, one that
+// suspend_task() suspends.
+bool runs_tbb_task() noexcept;
 // Lets a suspended task continue: it is queued in its arena and runs on the first thread there
 // that takes it. Any thread may call this.
 void resume_task(SuspendedTask task) noexcept;

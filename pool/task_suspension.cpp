@@ -45,11 +45,6 @@ void count_suspended_task() {
 
 // Checked in this order so that a thread oneTBB has never seen stays unknown to it:
 // current_thread_index() only reads, current_context() would register the thread.
-bool inside_tbb_task() noexcept {
-  return tbb::this_task_arena::current_thread_index() != tbb::task_arena::not_initialized &&
-         tbb::task::current_context() != nullptr;
-}
-
 // Linux's vm.max_map_count, or its default when it cannot be read.
 long max_memory_maps() {
   constexpr long kLinuxDefault = 65530;
@@ -60,10 +55,15 @@ long max_memory_maps() {
 
 }  // namespace
 
+bool runs_tbb_task() noexcept {
+  return tbb::this_task_arena::current_thread_index() != tbb::task_arena::not_initialized &&
+         tbb::task::current_context() != nullptr;
+}
+
 #if __TBB_RESUMABLE_TASKS
 
 bool suspend_task(Resumable& resumable) {
-  if (!inside_tbb_task()) return false;
+  if (!runs_tbb_task()) return false;
   count_suspended_task();
   struct Uncount {  // also when suspend() throws (oneTBB allocates a suspend point on first use)
     ~Uncount() { suspended_tasks.fetch_sub(1, std::memory_order_relaxed); }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -108,6 +109,22 @@ TEST(Deadline, CallbackRunsWhenTheDeadlineFires) {
   Event fired;
   const CancelCallback callback = context.context.on_cancel([&fired] { fired.set(); });
   EXPECT_TRUE(fired.wait_for(kPatience));
+}
+
+// A deadline's callbacks run on the timer thread; one that waits with a time limit must not need
+// that thread to end the wait (before, the limit was a deadline of its own: the timer thread
+// waited for itself, and no deadline of the process fired again).
+TEST(Deadline, ACallbackOfADeadlineMayWaitWithATimeLimit) {
+  const Cancellable context = timed_child(Context::background(), kShortDeadline);
+  std::atomic<bool> timed_out{false};
+  Event waited;
+  const CancelCallback callback = context.context.on_cancel([&timed_out, &waited] {
+    timed_out = !Context::background().wait_for(1ms);
+    waited.set();
+  });
+  ASSERT_TRUE(waited.wait_for(kPatience)) << "the wait in the timer thread's callback never ended";
+  EXPECT_TRUE(timed_out);
+  EXPECT_TRUE(fires_deadline_exceeded(timed_child(Context::background(), kShortDeadline).context));
 }
 
 TEST(Deadline, DeadlineIsTheGivenTimePoint) {
