@@ -375,6 +375,17 @@ void GroupState::end() noexcept {
            CancelKind::cancelled);
   if (!waited) wait_for_tasks();
   if (arena_ != nullptr) pool::unbind_group(*arena_);
+  if (extras_ != nullptr || failure_flag_.recorded()) [[unlikely]]
+    drop_records();
+}
+
+// What only the Group reads (its wait(), stats() and first_result()) goes with the Group, not
+// with the context's node, which copies of the context may keep: a record may hold the group's
+// own Context (a winner's value, a failure that captured it), and would then keep the node, and
+// so itself, alive for good.
+void GroupState::drop_records() noexcept {
+  extras_.reset();
+  first_failure_ = Error();
 }
 
 void GroupState::wait_traced() noexcept {

@@ -101,6 +101,8 @@ class GroupState final : public ContextNode {
   // result().
   [[gnu::noinline]] Error ledger_result() const;
   void wait_for_tasks() noexcept;
+  // Frees the first failure and the extras (ledger, limit) once the Group ends.
+  [[gnu::noinline]] void drop_records() noexcept;
   [[noreturn]] static void destroyed_by_own_task() noexcept;
 
   // The one-byte fields come first: they fill the node's tail padding (128 bytes in all).
@@ -111,9 +113,10 @@ class GroupState final : public ContextNode {
   // group that was waited for from one that was abandoned.
   std::atomic<bool> wait_outstanding_{true};
   pool::CompletionCounter counter_;
-  Error first_failure_;  // written once, by the record() that claimed failure_flag_
+  // Written once, by the record() that claimed failure_flag_; emptied by end().
+  Error first_failure_;
   // Null: no limit, no ledger. Created at construction for a ledger, or by set_limit(); its limit
-  // is replaced only while no task is active.
+  // is replaced only while no task is active; freed by end().
   std::unique_ptr<Extras> extras_;
   pool::Arena* const arena_;  // null: tasks run in the arena of the thread that submits them
 };

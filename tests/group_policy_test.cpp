@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cascade/cascade.hpp"
@@ -304,6 +306,47 @@ TEST(Quorum, InvalidSizesAreRejected) {
       EXPECT_NE(std::string(error.what()).find("k is " + std::to_string(k)), std::string::npos);
     }
   }
+}
+
+// A value or an exception that holds the Context it was made with.
+struct Session {
+  Context context;
+  int id;
+};
+
+class FailureInSession : public std::runtime_error {
+ public:
+  explicit FailureInSession(Context context)
+      : std::runtime_error("failure in a session"), context_(std::move(context)) {}
+
+ private:
+  Context context_;
+};
+
+// What a group keeps for its wait(), stats() and first_result() (the winner of first_success, the
+// failures) goes when the Group does: a record holding the group's own context no longer keeps
+// that context's node, and so itself, alive for good.
+TEST(GroupRecords, ThoseHoldingTheGroupsOwnContextGoWithTheGroup) {
+  const std::size_t before = cascade::live_context_nodes();
+  {
+    Group group(GroupOptions{.policy = GroupPolicy::first_success()});
+    (void)group.spawn([](const Context& context) { return Session{context, 1}; });
+    EXPECT_TRUE(is_success(group.wait()));
+  }
+  const auto fail_in_a_session = [](const Context& context) {
+    return Error::make(FailureInSession(context));
+  };
+  {
+    Group group(GroupOptions{.policy = GroupPolicy::collect_all()});
+    group.go(fail_in_a_session);
+    EXPECT_TRUE(mentions(group.wait(), "failure in a session"));
+  }
+  {
+    Group group;  // supervise: its first failure is not its context's cause
+    group.go(fail_in_a_session);
+    EXPECT_TRUE(mentions(group.wait(), "failure in a session"));
+  }
+  EXPECT_EQ(cascade::live_context_nodes(), before);
 }
 
 }  // namespace
