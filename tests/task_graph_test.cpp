@@ -306,18 +306,12 @@ TEST(TaskGraph, StatsCountUpstreamSkipsAsSkipped) {
 // A skip for an upstream reason is a task that did not succeed: under quorum, one that makes the
 // required successes impossible once wait() has started cancels the rest, as a failure does.
 // Here judging starts with a first wait(); the skip comes later, when the dependency (in another
-// group) fails; the blocking task waits for the cancel that the verdict makes.
+// group, submitted once the blocking task waits) fails; the blocking task waits for the cancel
+// that the verdict makes. No task blocks a TBB thread, which a waiter could pick up.
 TEST(TaskGraph, AnUpstreamSkipThatMakesAQuorumImpossibleCancelsTheRest) {
-  Group upstream_group;
-  TimedLatch release_broken;
-  Task<int> broken = upstream_group.spawn([&release_broken]() -> int {
-    release_broken.wait();
-    throw TaskFailure(3);
-  });
   Group group(GroupOptions{.policy = GroupPolicy::quorum(3)});
   group.go([] {});
   (void)group.wait();  // one task of three: too few yet, no verdict; judging has started
-  Task<int> skipped = group.spawn([](int n) { return n; }, after(broken));
   std::atomic<bool> saw_cancel{false};
   TimedLatch waiting;
   group.go_blocking([&saw_cancel, &waiting](const Context& context) {
@@ -325,7 +319,9 @@ TEST(TaskGraph, AnUpstreamSkipThatMakesAQuorumImpossibleCancelsTheRest) {
     saw_cancel = context.wait_for(cascade::testing::kPatience);
   });
   waiting.wait();  // started: the verdict must cancel it, not skip it
-  release_broken.count_down();
+  Group upstream_group;
+  Task<int> broken = upstream_group.spawn([]() -> int { throw TaskFailure(3); });
+  Task<int> skipped = group.spawn([](int n) { return n; }, after(broken));
   const Error result = group.wait();
   EXPECT_TRUE(saw_cancel) << "the skip left two possible successes of three needed, and nothing "
                              "cancelled the task that waited";
