@@ -6,6 +6,7 @@
 //   itself: the latency is then the time for the cancel call to reach depth D on the same thread.
 // Each iteration reports the median of 8 measurements, so a preempted one does not count; the
 // ratio compares these latencies (the label ratio_of=ns_latency says so).
+#include <oneapi/tbb/task.h>
 #include <oneapi/tbb/task_group.h>
 
 #include <array>
@@ -68,8 +69,9 @@ std::chrono::nanoseconds once_tbb(bool alone, int depth) {
   tbb::task_group root;
   const auto cancel_root = [&root] { root.cancel(); };
   const auto poller = [&] {
+    tbb::task_group_context* const context = tbb::task::current_context();  // fetched once
     latency.poll(
-        alone, [] { return tbb::is_current_task_group_canceling(); }, cancel_root);
+        alone, [context] { return context->is_group_execution_cancelled(); }, cancel_root);
   };
   root.run([depth, &poller] { nest_tbb(depth - 1, poller); });
   if (!alone) latency.cancel_when_polling(cancel_root);

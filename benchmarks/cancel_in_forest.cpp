@@ -2,13 +2,17 @@
 // branches under it, 99 leaves under each branch. Each iteration adds 64 leaves under the first
 // branch, then times cancelling them one by one.
 // - cascade: the leaves are with_cancel children, cancelled through their Cancellers.
-// - oneTBB: the contexts are task_group_contexts bound by first use inside a task of their parent;
-//   each cancelled leaf has a child of its own, since only a context that has had children takes
-//   the path that locks the process-wide propagation mutex and walks every live context.
+// - oneTBB: the contexts are task_group_contexts bound by first use inside a task of their parent.
+// Two shapes, the same on both sides: a leaf with no child of its own ("leaf_children:0"), and a
+// leaf with one ("leaf_children:1"), whose cancel must reach that child. oneTBB cancels a context
+// that never had children without looking further (its fast path); one that has had children takes
+// the path that locks the process-wide propagation mutex and walks every live context.
 #include <oneapi/tbb/task_group.h>
 
 #include <array>
+#include <cstddef>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -50,26 +54,37 @@ class TbbForest {
   Contexts leaves_;
 };
 
+// A cancelled leaf and its children (none, or one), declared so that the children are destroyed
+// first.
+template <std::size_t kChildren>
 struct TbbLeaf {
   tbb::task_group_context context;
-  tbb::task_group_context child;  // destroyed first
+  std::array<tbb::task_group_context, kChildren> children;
+
+  // The context the cancel must reach last: the child, or the leaf itself.
+  tbb::task_group_context& deepest() {
+    if constexpr (kChildren > 0) return children.back();
+    return context;
+  }
 };
 
+template <std::size_t kChildren>
 MeasuredIteration cancel_in_tbb_forest(benchmark::State&) {
   auto forest = std::make_shared<TbbForest>();
   return [forest](benchmark::State& state) {
-    std::array<TbbLeaf, kCancelsPerIteration> leaves;
+    std::array<TbbLeaf<kChildren>, kCancelsPerIteration> leaves;
     run_as_task_of(forest->first_branch(), [&leaves] {
-      for (TbbLeaf& leaf : leaves) {
-        run_as_task_of(leaf.context, [&leaf] { run_as_task_of(leaf.child, [] {}); });
+      for (TbbLeaf<kChildren>& leaf : leaves) {
+        run_as_task_of(leaf.context, [&leaf] {
+          for (tbb::task_group_context& child : leaf.children) run_as_task_of(child, [] {});
+        });
       }
     });
     const Clock::time_point start = Clock::now();
-    for (TbbLeaf& leaf : leaves) leaf.context.cancel_group_execution();
+    for (TbbLeaf<kChildren>& leaf : leaves) leaf.context.cancel_group_execution();
     const std::chrono::nanoseconds elapsed = since(start);
-    if (!leaves.back().child.is_group_execution_cancelled()) {
+    if (!leaves.back().deepest().is_group_execution_cancelled())
       state.SkipWithError("the cancellation did not reach the leaf's child");
-    }
     return elapsed;
   };
 }
@@ -96,23 +111,47 @@ class CascadeForest {
   std::vector<CascadeNode> leaves_;
 };
 
+// A cancelled leaf and its children (none, or one).
+template <std::size_t kChildren>
+struct CascadeLeaf {
+  CascadeNode node;
+  std::array<CascadeNode, kChildren> children;
+
+  const cascade::Context& deepest() const {
+    if constexpr (kChildren > 0) return children.back().first;
+    return node.first;
+  }
+};
+
+template <std::size_t kChildren>
 MeasuredIteration cancel_in_cascade_forest(benchmark::State&) {
   auto forest = std::make_shared<CascadeForest>();
   return [forest](benchmark::State& state) {
-    std::array<CascadeNode, kCancelsPerIteration> leaves;
-    for (CascadeNode& leaf : leaves) leaf = cascade::with_cancel(forest->first_branch());
+    std::array<CascadeLeaf<kChildren>, kCancelsPerIteration> leaves;
+    for (CascadeLeaf<kChildren>& leaf : leaves) {
+      leaf.node = cascade::with_cancel(forest->first_branch());
+      for (CascadeNode& child : leaf.children) child = cascade::with_cancel(leaf.node.first);
+    }
     const Clock::time_point start = Clock::now();
-    for (CascadeNode& leaf : leaves) leaf.second();
+    for (CascadeLeaf<kChildren>& leaf : leaves) leaf.node.second();
     const std::chrono::nanoseconds elapsed = since(start);
-    if (!leaves.back().first.cancelled()) state.SkipWithError("the leaf was not cancelled");
+    if (!leaves.back().deepest().cancelled())
+      state.SkipWithError("the cancellation did not reach the leaf's child");
     return elapsed;
   };
 }
 
-const bool registered = register_prepared_pair({.name = "cancel_in_forest",
-                                                .counter = "ns_per_cancel",
-                                                .items_per_iteration = kCancelsPerIteration},
-                                               cancel_in_tbb_forest, cancel_in_cascade_forest);
+template <std::size_t kChildren>
+bool register_shape() {
+  return register_prepared_pair({.name = "cancel_in_forest",
+                                 .counter = "ns_per_cancel",
+                                 .items_per_iteration = kCancelsPerIteration,
+                                 .parameter = "leaf_children:" + std::to_string(kChildren)},
+                                cancel_in_tbb_forest<kChildren>,
+                                cancel_in_cascade_forest<kChildren>);
+}
+
+const bool registered = register_shape<0>() && register_shape<1>();
 
 }  // namespace
 }  // namespace cascade_bench

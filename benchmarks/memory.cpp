@@ -3,7 +3,8 @@
 // copy of this program (the probe) measures the growth of its resident set, from
 // /proc/self/statm:
 // - bytes_per_context: while 100,000 contexts are live (cascade: with_cancel children of one
-//   root; oneTBB: heap-allocated task_group_contexts, bound by use inside a task of one root);
+//   root; oneTBB: task_group_contexts in one array, so that no allocator header counts, bound by
+//   use inside a task of one root);
 // - bytes_per_task: then, with those still live, while one group holds 1,000,000 queued empty
 //   tasks (nothing runs them before wait() at 1 thread).
 // The slots that hold the contexts are written before the first reading, so only the contexts
@@ -69,13 +70,11 @@ Figures probe_tbb() {
     group.wait();
   }
   tbb::task_group_context root;
-  std::vector<std::unique_ptr<tbb::task_group_context>> contexts(kContexts);
   const Growth context_growth(kContexts);
+  const auto contexts = std::make_unique<tbb::task_group_context[]>(kContexts);
   run_as_task_of(root, [&contexts] {
-    for (std::unique_ptr<tbb::task_group_context>& context : contexts) {
-      context = std::make_unique<tbb::task_group_context>();
-      run_as_task_of(*context, [] {});
-    }
+    for (std::size_t context = 0; context < kContexts; ++context)
+      run_as_task_of(contexts[context], [] {});
   });
   figures.bytes_per_context = context_growth.per_item();
   tbb::task_group group;

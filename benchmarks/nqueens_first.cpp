@@ -3,6 +3,7 @@
 // cancellation at every square it tries. The first task to complete a board cancels the root
 // group; the rest of the search is skipped or stops at its next poll. Counters: the time from the
 // start to the first solution, and until the root's wait() returns.
+#include <oneapi/tbb/task.h>
 #include <oneapi/tbb/task_group.h>
 
 #include <array>
@@ -98,7 +99,9 @@ bool solve_serially(const Board& board, Board& solution, const Cancelled& cancel
 }
 
 void explore_tbb(const Board& board, Search& search, tbb::task_group& root) {
-  const auto cancelled = [] { return tbb::is_current_task_group_canceling(); };
+  const auto cancelled = [context = tbb::task::current_context()] {  // fetched once per task
+    return context->is_group_execution_cancelled();
+  };
   if (cancelled()) return;
   if (board.row == kTaskRows) {
     Board solution;
