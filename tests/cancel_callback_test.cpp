@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_group.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -25,6 +28,8 @@ using cascade::Context;
 using cascade::testing::cancel_on_thread;
 using cascade::testing::Cancellable;
 using cascade::testing::child_of;
+using cascade::testing::Event;
+using cascade::testing::kPatience;
 using cascade::testing::root_child;
 using cascade::testing::run_on_threads;
 
@@ -321,6 +326,37 @@ TEST(CancelCallback, DestroyingTheCancellerRunsTheFunction) {
   const CancelCallback callback = context->context.on_cancel([&runs] { ++runs; });
   context.reset();
   EXPECT_EQ(runs, 1);
+}
+
+// A CancelCallback destroyed by a task while its callback waits, suspended, on the same arena of
+// one thread: the destructor suspends that task instead of blocking the only thread, which the
+// callback needs to go on. (Before, both waited for ever.)
+TEST(CancelCallback, DestroyedInATaskWhileItsCallbackWaitsOnAOneThreadArena) {
+  auto [watched, cancel_watched] = cascade::with_cancel(Context::background());
+  auto [awaited, cancel_awaited] = cascade::with_cancel(Context::background());
+  std::atomic<bool> callback_ended{false};
+  std::optional<CancelCallback> callback;
+  callback.emplace(watched.on_cancel([&awaited, &callback_ended] {
+    awaited.wait();
+    callback_ended = true;
+  }));
+  Event destroying;
+  std::thread canceller([&destroying, &cancel_awaited] {
+    ASSERT_TRUE(destroying.wait_for(kPatience));
+    cancel_awaited();
+  });
+  tbb::task_arena arena(1);
+  arena.execute([&] {
+    tbb::task_group tasks;
+    tasks.run([&destroying, &callback] {  // runs second, while the callback is suspended
+      destroying.set();
+      callback.reset();
+    });
+    tasks.run([&cancel_watched] { cancel_watched(); });  // runs first: its callback suspends
+    tasks.wait();
+  });
+  canceller.join();
+  EXPECT_TRUE(callback_ended);
 }
 
 }  // namespace
