@@ -18,14 +18,18 @@ namespace {
 // second resumes the task, so it is resumed exactly once and never left asleep.
 class CancellationWaker final : public pool::Resumable, public RunWaiter {
  public:
-  // The on_cancel callback: on the cancelling thread, or at once on the waiter's own thread.
+  // The on_cancel callback: on the cancelling thread, or at once on the waiter's own thread. Its
+  // last use of this object is the store to released_: a waiter that saw it may go (a suspended
+  // task is resumed only after that store, so it cannot return before).
   void wake() noexcept {
     if (state_.exchange(kWoken, std::memory_order_acq_rel) == kSuspended) {
-      pool::resume_task(task_);  // the last use of this object: the task may go on at once
+      const pool::SuspendedTask task = task_;  // published by suspending()'s exchange
+      released_.store(true, std::memory_order_release);
+      pool::resume_task(task);
       return;
     }
-    state_.notify_one();                               // a thread in block_thread(), if any
-    released_.store(true, std::memory_order_release);  // the last use of this object
+    state_.notify_one();  // a thread in block_thread(), if any
+    released_.store(true, std::memory_order_release);
   }
 
   void run_ended() noexcept override { wake(); }
@@ -44,6 +48,12 @@ class CancellationWaker final : public pool::Resumable, public RunWaiter {
     for (int state = state_.load(std::memory_order_acquire); state != kWoken;
          state = state_.load(std::memory_order_acquire))
       state_.wait(state, std::memory_order_acquire);
+    wait_released();
+  }
+
+  // Returns once wake() no longer uses this object. Needed after a suspension too: wake() may
+  // find the task not yet suspended, and suspending() then resumes it before wake() is done.
+  void wait_released() const noexcept {
     while (!released_.load(std::memory_order_acquire)) std::this_thread::yield();  // a few stores
   }
 
@@ -85,7 +95,10 @@ void wait_until_run_ends(CallbackRecord& record) noexcept {
     return;  // ended, and the runner never took the waker
   // The runner calls run_ended() once, now or when the run ends.
   try {
-    if (suspend_until_woken(waker)) return;
+    if (suspend_until_woken(waker)) {
+      waker.wait_released();
+      return;
+    }
   } catch (...) {  // the suspended waits are at their limit, or a suspend point cannot be made
   }
   waker.block_thread();

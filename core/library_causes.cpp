@@ -16,7 +16,8 @@ std::array<Error, 8> make_library_errors() {
           Error::make(Cancelled("group destroyed before wait()")),
           Error::make(Cancelled("first_success: another task succeeded")),
           Error::make(Cancelled("quorum reached: enough tasks succeeded")),
-          Error::make(Cancelled("too many tasks failed for the group's policy to succeed"))};
+          Error::make(
+              Cancelled("the required successes are impossible: too many tasks did not succeed"))};
 }
 
 }  // namespace

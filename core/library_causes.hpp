@@ -17,7 +17,8 @@ enum class LibraryCause : std::uint8_t {
   group_destroyed,    // Cancelled: "context cancelled: group destroyed before wait()"
   first_success,      // Cancelled: "context cancelled: first_success: another task succeeded"
   quorum_reached,     // Cancelled: "context cancelled: quorum reached: enough tasks succeeded"
-  // Cancelled: "context cancelled: too many tasks failed for the group's policy to succeed"
+  // Cancelled: "context cancelled: the required successes are impossible: too many tasks did not
+  // succeed"
   successes_impossible,
 };
 

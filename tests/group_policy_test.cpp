@@ -265,7 +265,7 @@ TEST(Quorum, FailsAsSoonAsItBecomesImpossible) {
   }
   const Error result = group.wait();
   EXPECT_EQ(error_list(result).real_failures(), 3u);
-  EXPECT_TRUE(mentions(group.context().cause(), "too many tasks failed"));
+  EXPECT_TRUE(mentions(group.context().cause(), "the required successes are impossible"));
   EXPECT_EQ(group.stats().cancelled + group.stats().skipped, 2u);
   Task<int> late = group.spawn([] { return 1; });
   (void)group.wait();

@@ -326,7 +326,8 @@ TEST(TaskGraph, AnUpstreamSkipThatMakesAQuorumImpossibleCancelsTheRest) {
   EXPECT_TRUE(saw_cancel) << "the skip left two possible successes of three needed, and nothing "
                              "cancelled the task that waited";
   EXPECT_EQ(skipped.outcome(), TaskOutcome::skipped_upstream_failed);
-  EXPECT_TRUE(mentions(group.context().cause(), "too many tasks failed")) << describe(result);
+  EXPECT_TRUE(mentions(group.context().cause(), "the required successes are impossible"))
+      << describe(result);
   EXPECT_EQ(failure_id(upstream_group.wait()), 3);
 }
 

@@ -16,9 +16,10 @@ namespace cascade {
 // - first_success(): the first task to succeed cancels the rest; wait() succeeds if any task
 //   succeeded, else returns the collect_all error.
 // - quorum(k): once k tasks succeeded the rest are cancelled and wait() succeeds; as soon as k
-//   successes are impossible the rest are cancelled and wait() fails (with the collect_all error,
-//   or, when none failed, a std::runtime_error saying how many were submitted, succeeded and, in
-//   a task graph, were skipped because a task they depend on did not succeed).
+//   successes are impossible the rest are cancelled and wait() fails: with the collect_all error;
+//   when no task failed, with that cancel's cause if it skipped a task, else with a
+//   std::runtime_error saying how many tasks were submitted, succeeded and, in a task graph, were
+//   skipped because a task they depend on did not succeed.
 //   "Impossible" is judged once wait() has started, against the tasks submitted by then: before,
 //   more tasks may still come. first_success() is quorum(1) with its own name in messages.
 class GroupPolicy {
