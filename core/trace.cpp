@@ -51,12 +51,14 @@ class Registry {
 
   std::shared_ptr<ThreadBuffer> new_buffer() {
     std::lock_guard lock(mutex_);
-    buffers_.push_back(std::make_shared<ThreadBuffer>(static_cast<int>(buffers_.size()) + 1));
+    buffers_.push_back(std::make_shared<ThreadBuffer>(++last_thread_id_));
     return buffers_.back();
   }
 
-  // Under the registry's lock: starts a session for `path`; false when one is on.
-  bool begin(const std::string& path) {
+  // Under the registry's lock: starts a session for `path` and sets `on`; false when one is on.
+  // The flag changes only under the lock, with the session: a start racing with a stop never
+  // leaves it set without a session.
+  bool begin(const std::string& path, std::atomic<bool>& on) {
     std::lock_guard lock(mutex_);
     if (!path_.empty()) return false;
     for (const auto& buffer : buffers_) {
@@ -64,8 +66,10 @@ class Registry {
       buffer->events.clear();
       buffer->dropped = 0;
     }
+    drop_buffers_of_exited_threads();
     path_ = path;
     origin_ = Trace::now();
+    on.store(true, std::memory_order_relaxed);
     return true;
   }
 
@@ -76,20 +80,34 @@ class Registry {
     std::vector<std::pair<int, std::vector<Event>>> threads;
     std::uint64_t dropped = 0;
   };
-  Taken end() {
+  // Clears `on` first, under the registry's lock.
+  Taken end(std::atomic<bool>& on) {
     std::lock_guard lock(mutex_);
+    on.store(false, std::memory_order_relaxed);
     Taken taken{std::exchange(path_, std::string()), origin_, {}, 0};
     for (const auto& buffer : buffers_) {
       std::lock_guard buffer_lock(buffer->lock);
       taken.threads.emplace_back(buffer->thread_id, std::exchange(buffer->events, {}));
       taken.dropped += std::exchange(buffer->dropped, 0);
     }
+    drop_buffers_of_exited_threads();
     return taken;
   }
 
  private:
+  // Under the lock, once their events are taken or cleared: a buffer that only the registry still
+  // holds belongs to a thread that has exited (its thread_local reference is gone), and receives
+  // no more events. (Its last record, under the buffer's lock, happens-before the caller's taking
+  // that lock.)
+  void drop_buffers_of_exited_threads() {
+    std::erase_if(buffers_, [](const std::shared_ptr<ThreadBuffer>& buffer) {
+      return buffer.use_count() == 1;
+    });
+  }
+
   std::mutex mutex_;
   std::vector<std::shared_ptr<ThreadBuffer>> buffers_;
+  int last_thread_id_ = 0;
   std::string path_;  // empty: no session
   std::uint64_t origin_ = 0;
 };
@@ -230,20 +248,18 @@ std::size_t write_trace(const Registry::Taken& taken) {
 
 }  // namespace
 
-// Starts and stops sessions: flips Trace's flag around the registry's session.
+// Starts and stops sessions: the registry flips Trace's flag with its session.
 class TraceSession {
  public:
   static void start(const std::string& path) {
     if (path.empty())
       throw std::invalid_argument("cascade::start_tracing: the trace file's path is empty");
-    if (!Registry::instance().begin(path))
+    if (!Registry::instance().begin(path, Trace::enabled_))
       throw std::logic_error(
           "cascade::start_tracing: tracing is already on; call stop_tracing() first");
-    Trace::enabled_.store(true, std::memory_order_relaxed);
   }
   static std::size_t stop() {
-    Trace::enabled_.store(false, std::memory_order_relaxed);
-    Registry::Taken taken = Registry::instance().end();
+    Registry::Taken taken = Registry::instance().end(Trace::enabled_);
     if (taken.path.empty()) return 0;
     return write_trace(taken);
   }
