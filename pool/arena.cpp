@@ -118,6 +118,16 @@ bool Arena::retire() noexcept {
   return false;
 }
 
+void Arena::warn_entry_places_taken() noexcept {
+  if (warned_.exchange(true, std::memory_order_relaxed)) return;
+  std::fprintf(stderr,
+               "cascade: Pool '%s': a wait has found all %d places for waiters taken for about 5 "
+               "s. If every thread inside waits in turn for a group of another pool (nested waits "
+               "that alternate between pools take a place at each level), the waits are "
+               "deadlocked; see docs/pools.md, \"Limits\".\n",
+               name_.c_str(), kEntrySlots);
+}
+
 constinit thread_local Arena* ArenaScope::current = nullptr;
 
 void bind_group(Arena& arena) noexcept { arena.bind_group(); }

@@ -48,12 +48,18 @@ class Arena {
   // inside already, it waits for one of them to leave (50 us at the first round, twice as long
   // each round up to 1.6 ms) and, if none did, returns without running `wait`: the caller's jobs
   // are queued in the arena, where the pool's workers and the threads inside run them, and the
-  // caller checks its count and comes again, counting its `round`s.
+  // caller checks its count and comes again, counting its `round`s. A caller still kept out
+  // after about 5 s (kRoundsBeforeWarning) is reported on stderr, once per arena (see
+  // warn_entry_places_taken()).
   template <class Wait>
   void enter(Wait&& wait, int round) {
     constexpr int kLongestRound = 5;
     const std::chrono::microseconds patience{50 << std::min(round, kLongestRound)};
-    if (!entry_gate_.try_enter_for(patience)) return;
+    if (!entry_gate_.try_enter_for(patience)) {
+      if (round == kRoundsBeforeWarning) [[unlikely]]
+        warn_entry_places_taken();
+      return;
+    }
     arena_.execute([this, &wait] {
       const ArenaScope inside(this);
       wait();
@@ -65,8 +71,17 @@ class Arena {
   void unbind_group() noexcept { bound_groups_.fetch_sub(1, std::memory_order_release); }
 
  private:
+  // 5 rounds of 50 us to 0.8 ms, then 1.6 ms each: about 5 s.
+  static constexpr int kRoundsBeforeWarning = 3'000;
+
+  // Says on stderr, once, that a waiter has been kept out for long: when every thread inside
+  // waits in turn for another pool (nested waits that alternate between pools take a place at
+  // each level), nothing frees a place, and the waits are deadlocked (docs/pools.md, "Limits").
+  [[gnu::noinline]] void warn_entry_places_taken() noexcept;
+
   const int threads_;
   const std::string name_;
+  std::atomic<bool> warned_{false};
   std::atomic<int> bound_groups_{0};
   EntryGate entry_gate_{kEntrySlots};
   tbb::task_arena arena_;

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -344,6 +346,37 @@ TEST(Pool, DestroyingAPoolThatAGroupStillUsesIsReportedAndTheGroupGoesOn) {
   for (int i = 0; i < kTasks; ++i) group.go([&] { ran.fetch_add(1); });
   EXPECT_TRUE(is_success(group.wait()));
   EXPECT_EQ(ran.load(), kTasks);
+}
+
+// A chain of `depth` nested groups that alternates between `here` and `there`: a task of one pool
+// waits for a group of the other, whose task waits for a group of the first, and so on.
+Error hop_between(Pool& here, Pool& there, int depth) {
+  if (depth == 0) return Error();
+  Group group(here);
+  group.go([&here, &there, depth] { return hop_between(there, here, depth - 1); });
+  return group.wait();
+}
+
+// Runs a chain of 40 hops between two pools of one thread, and ends the process after 8 s.
+[[noreturn]] void hop_until_the_places_run_out() {
+  std::thread([] {
+    std::this_thread::sleep_for(std::chrono::seconds(8));  // the chain never ends by itself
+    std::_Exit(3);
+  }).detach();
+  Pool one(1);
+  Pool other(1);
+  (void)hop_between(one, other, 40);
+  std::_Exit(0);
+}
+
+// Each level of nested waits that alternate between two pools takes one of a pool's 16 places for
+// waiters; past them every thread waits at a gate and nothing frees one, so the chain cannot end
+// (docs/pools.md, "Limits"). cascade says so on stderr after about 5 s instead of hanging
+// silently.
+TEST(PoolDeathTest, NestedWaitsThatTakeEveryPlaceAreReported) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  EXPECT_EXIT(hop_until_the_places_run_out(), ::testing::ExitedWithCode(3),
+              "all 16 places for waiters taken for about 5 s");
 }
 
 }  // namespace
