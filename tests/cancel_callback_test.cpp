@@ -332,18 +332,18 @@ TEST(CancelCallback, DestroyingTheCancellerRunsTheFunction) {
 // one thread: the destructor suspends that task instead of blocking the only thread, which the
 // callback needs to go on. (Before, both waited for ever.)
 TEST(CancelCallback, DestroyedInATaskWhileItsCallbackWaitsOnAOneThreadArena) {
-  auto [watched, cancel_watched] = cascade::with_cancel(Context::background());
-  auto [awaited, cancel_awaited] = cascade::with_cancel(Context::background());
+  const Cancellable watched = root_child();
+  const Cancellable awaited = root_child();
   std::atomic<bool> callback_ended{false};
   std::optional<CancelCallback> callback;
-  callback.emplace(watched.on_cancel([&awaited, &callback_ended] {
-    awaited.wait();
+  callback.emplace(watched.context.on_cancel([&awaited, &callback_ended] {
+    awaited.context.wait();
     callback_ended = true;
   }));
   Event destroying;
-  std::thread canceller([&destroying, &cancel_awaited] {
+  std::thread canceller([&destroying, &awaited] {
     ASSERT_TRUE(destroying.wait_for(kPatience));
-    cancel_awaited();
+    awaited.cancel();
   });
   tbb::task_arena arena(1);
   arena.execute([&] {
@@ -352,7 +352,7 @@ TEST(CancelCallback, DestroyedInATaskWhileItsCallbackWaitsOnAOneThreadArena) {
       destroying.set();
       callback.reset();
     });
-    tasks.run([&cancel_watched] { cancel_watched(); });  // runs first: its callback suspends
+    tasks.run([&watched] { watched.cancel(); });  // runs first: its callback suspends
     tasks.wait();
   });
   canceller.join();
