@@ -12,10 +12,6 @@ namespace {
 
 thread_local const RunningCallback* innermost_running = nullptr;
 
-[[gnu::noinline]] void wake_run_waiter(CallbackRecord& record) noexcept {
-  if (RunWaiter* waiter = record.run_waiter.exchange(nullptr)) waiter->run_ended();
-}
-
 void run_if_armed(CallbackRecord& record) noexcept {
   int expected = CallbackRecord::kArmed;
   if (!record.state.compare_exchange_strong(expected, CallbackRecord::kRunning,
@@ -25,12 +21,8 @@ void run_if_armed(CallbackRecord& record) noexcept {
   innermost_running = &frame;
   record.invoke();
   innermost_running = frame.outer;
-  // Sequentially consistent, as the waiter's registration: either the waiter sees the run ended,
-  // or this thread sees the waiter.
-  record.state.store(CallbackRecord::kFinished);
-  record.state.notify_all();  // a blocked thread waiting for the run to end, if any
-  if (record.run_waiter.load() != nullptr) [[unlikely]]
-    wake_run_waiter(record);
+  record.state.store(CallbackRecord::kFinished, std::memory_order_release);
+  record.state.notify_all();
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <chrono>
 
 #include "cascade/context.hpp"
-#include "cascade/detail/callback_record.hpp"
 
 namespace cascade::detail {
 
@@ -14,12 +13,6 @@ namespace cascade::detail {
 // thread goes to sleep and checked once more after, so a cancellation at any moment wakes it.
 // Throws std::system_error when the task cannot be suspended: max_suspended_waits() tasks are.
 void wait_for_cancellation(const Context& context);
-
-// Returns once `record` is not running (CancelCallback's destructor, for a callback running on
-// another thread or stack). Inside a TBB task the task is suspended, and the record's runner
-// resumes it (CallbackRecord::run_waiter): the thread, perhaps the only one of its arena, may be
-// the one the callback needs to go on. Anywhere else the thread blocks on the record's state.
-void wait_until_run_ends(CallbackRecord& record) noexcept;
 
 // Returns true once `context` is cancelled, false once `time` has come, blocking the calling
 // thread meanwhile (on a futex, with that time limit): the timed waits of a thread that runs no

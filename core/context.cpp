@@ -119,7 +119,12 @@ bool CancelCallback::stop() noexcept {
 void CancelCallback::reset() noexcept {
   if (record_ == nullptr) return;
   stop();
-  if (!detail::is_running_on_this_thread(*record_)) detail::wait_until_run_ends(*record_);
+  if (!detail::is_running_on_this_thread(*record_)) {
+    for (int state = record_->state.load(std::memory_order_acquire);
+         state == detail::CallbackRecord::kRunning;
+         state = record_->state.load(std::memory_order_acquire))
+      record_->state.wait(state, std::memory_order_acquire);
+  }
   detail::release(std::exchange(record_, nullptr));
   detail::release(std::exchange(context_, nullptr));
 }

@@ -4,9 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <oneapi/tbb/task_arena.h>
-#include <oneapi/tbb/task_group.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -28,8 +25,6 @@ using cascade::Context;
 using cascade::testing::cancel_on_thread;
 using cascade::testing::Cancellable;
 using cascade::testing::child_of;
-using cascade::testing::Event;
-using cascade::testing::kPatience;
 using cascade::testing::root_child;
 using cascade::testing::run_on_threads;
 
@@ -326,37 +321,6 @@ TEST(CancelCallback, DestroyingTheCancellerRunsTheFunction) {
   const CancelCallback callback = context->context.on_cancel([&runs] { ++runs; });
   context.reset();
   EXPECT_EQ(runs, 1);
-}
-
-// A CancelCallback destroyed by a task while its callback waits, suspended, on the same arena of
-// one thread: the destructor suspends that task instead of blocking the only thread, which the
-// callback needs to go on. (Before, both waited for ever.)
-TEST(CancelCallback, DestroyedInATaskWhileItsCallbackWaitsOnAOneThreadArena) {
-  const Cancellable watched = root_child();
-  const Cancellable awaited = root_child();
-  std::atomic<bool> callback_ended{false};
-  std::optional<CancelCallback> callback;
-  callback.emplace(watched.context.on_cancel([&awaited, &callback_ended] {
-    awaited.context.wait();
-    callback_ended = true;
-  }));
-  Event destroying;
-  std::thread canceller([&destroying, &awaited] {
-    ASSERT_TRUE(destroying.wait_for(kPatience));
-    awaited.cancel();
-  });
-  tbb::task_arena arena(1);
-  arena.execute([&] {
-    tbb::task_group tasks;
-    tasks.run([&destroying, &callback] {  // runs second, while the callback is suspended
-      destroying.set();
-      callback.reset();
-    });
-    tasks.run([&watched] { watched.cancel(); });  // runs first: its callback suspends
-    tasks.wait();
-  });
-  canceller.join();
-  EXPECT_TRUE(callback_ended);
 }
 
 }  // namespace

@@ -22,29 +22,12 @@
 
 namespace cascade::mirror {
 
-// RunWaiter (cascade/detail/callback_record.hpp), as core/cancellation_wait.cpp's waker plays it
-// for a CancelCallback destroyed inside a TBB task: run_ended() wakes it (the real one resumes the
-// suspended task); `gone` marks the end of its life, after which nothing may wake it.
-template <class Sync, class Check>
-struct Waiter {
-  typename Sync::template atomic<bool> woken{false};
-  typename Sync::template var<bool> gone{false};
-
-  void run_ended() {
-    Check::that(!gone, "a run's end woke a waiter that was gone");
-    woken.store(true, std::memory_order_release);
-  }
-};
-
 // CallbackRecord (cascade/detail/callback_record.hpp) and CallbackRecordFor's invoke().
 template <class Sync, class Check>
 struct Record {
   enum State : int { kArmed, kRunning, kFinished, kStopped };
-  using W = Waiter<Sync, Check>;
 
   typename Sync::template atomic<int> state{kArmed};
-  typename Sync::template atomic<W*> run_waiter{nullptr};
-  W waiter;  // the storage of the handle's waiter (the real one is on the destroying task's stack)
   typename Sync::template atomic<std::uint32_t> references{2};  // the handle and the node's list
   typename Sync::template var<Record*> previous{nullptr};
   typename Sync::template var<Record*> next{nullptr};
@@ -94,10 +77,7 @@ class Pending {
     if (!record.state.compare_exchange_strong(expected, R::kRunning, std::memory_order_acq_rel))
       return;
     record.invoke();
-    record.state.store(R::kFinished);
-    if (record.run_waiter.load() != nullptr) {  // wake_run_waiter
-      if (typename R::W* waiter = record.run_waiter.exchange(nullptr)) waiter->run_ended();
-    }
+    record.state.store(R::kFinished, std::memory_order_release);
   }
 
   R* head_ = nullptr;
@@ -364,12 +344,12 @@ class Callback {
     int expected = R::kArmed;
     return record_->state.compare_exchange_strong(expected, R::kStopped, std::memory_order_acq_rel);
   }
-  // CancelCallback::reset (the mirror's callbacks never run on the resetting thread's stack), as
-  // inside a TBB task.
+  // CancelCallback::reset (the mirror's callbacks never run on the resetting thread's stack).
   void reset() {
     if (record_ == nullptr) return;
     stop();
-    wait_until_run_ends(*record_);
+    for (int spins = 0; record_->state.load(std::memory_order_acquire) == R::kRunning; ++spins)
+      Sync::back_off(spins);  // the real one waits on the atomic
     release(record_);
     record_ = nullptr;
     context_->release_reference();
@@ -377,19 +357,6 @@ class Callback {
   }
 
  private:
-  // wait_until_run_ends (core/cancellation_wait.cpp), its TBB-task path: the real one suspends the
-  // task where this spins.
-  static void wait_until_run_ends(R& record) {
-    if (record.state.load(std::memory_order_acquire) != R::kRunning) return;
-    typename R::W& waiter = record.waiter;
-    record.run_waiter.store(&waiter);
-    if (record.state.load() == R::kRunning || record.run_waiter.exchange(nullptr) != &waiter) {
-      for (int spins = 0; !waiter.woken.load(std::memory_order_acquire); ++spins)
-        Sync::back_off(spins);
-    }
-    waiter.gone = true;
-  }
-
   N* context_;
   R* record_;
 };

@@ -10,9 +10,7 @@ namespace cascade {
 //
 // Guarantees: the function runs at most once; never after stop() returned true; never after the
 // destructor returned. The destructor waits for a run that already started on another thread,
-// except when it is called from inside the function itself; inside a TBB task it waits as
-// Context::wait does, suspended, so that the task's thread can run the function's own
-// continuation meanwhile (the function may be suspended in a wait on that same arena).
+// except when it is called from inside the function itself.
 // Thread-safety: stop() and the destructor may race with cancellation of the context.
 class [[nodiscard]] CancelCallback {
  public:

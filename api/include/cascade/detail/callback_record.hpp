@@ -6,20 +6,6 @@
 
 namespace cascade::detail {
 
-// Told when a record's run ends: the CancelCallback destroyed inside a TBB task while its callback
-// runs on another stack, which waits suspended (core/cancellation_wait.hpp).
-class RunWaiter {
- public:
-  RunWaiter() = default;
-  RunWaiter(const RunWaiter&) = delete;
-  RunWaiter& operator=(const RunWaiter&) = delete;
-  // Called once, by the thread that ran the record, after the state became kFinished.
-  virtual void run_ended() noexcept = 0;
-
- protected:
-  ~RunWaiter() = default;
-};
-
 // One registration made by Context::on_cancel. Shared by the CancelCallback handle and, while it
 // is armed, by its context node's callback list; freed when both let go.
 class CallbackRecord {
@@ -34,10 +20,6 @@ class CallbackRecord {
   virtual void invoke() noexcept = 0;
 
   std::atomic<int> state{kArmed};
-  // The waiter for the end of a run under way, or null. Whichever of the runner and the waiter
-  // exchanges it back to null first owns the call of run_ended(): the runner makes it, or the
-  // waiter, having taken it back, knows it never comes. Sequentially consistent with `state`.
-  std::atomic<RunWaiter*> run_waiter{nullptr};
   std::atomic<std::uint32_t> references{2};  // the handle and the node's list
   // Links of the node's callback list, guarded by that node's mutex.
   CallbackRecord* previous = nullptr;
