@@ -96,9 +96,9 @@ class Registry {
 
  private:
   // Under the lock, once their events are taken or cleared: a buffer that only the registry still
-  // holds belongs to a thread that has exited (its thread_local reference is gone), and receives
-  // no more events. (Its last record, under the buffer's lock, happens-before the caller's taking
-  // that lock.)
+  // holds belongs to a thread that has let go of it as it exited (BufferHold), after which that
+  // thread records nothing more. (Its last record, under the buffer's lock, happens-before the
+  // caller's taking that lock.)
   void drop_buffers_of_exited_threads() {
     std::erase_if(buffers_, [](const std::shared_ptr<ThreadBuffer>& buffer) {
       return buffer.use_count() == 1;
@@ -112,20 +112,37 @@ class Registry {
   std::uint64_t origin_ = 0;
 };
 
-ThreadBuffer& this_thread_buffer() {
-  thread_local const std::shared_ptr<ThreadBuffer> buffer = Registry::instance().new_buffer();
-  return *buffer;
+// Set when this thread lets go of its buffer, as it exits. Trivially destructible, so that code run
+// by later thread_local destructors (which may still cancel contexts) reads it safely.
+constinit thread_local bool buffer_let_go = false;
+
+// This thread's hold on its buffer, which the registry frees once the thread has let go.
+struct BufferHold {
+  std::shared_ptr<ThreadBuffer> buffer = Registry::instance().new_buffer();
+  BufferHold() = default;
+  BufferHold(const BufferHold&) = delete;
+  BufferHold& operator=(const BufferHold&) = delete;
+  ~BufferHold() { buffer_let_go = true; }
+};
+
+// This thread's buffer; null once the thread, exiting, has let go of it.
+ThreadBuffer* this_thread_buffer() {
+  if (buffer_let_go) return nullptr;
+  thread_local const BufferHold hold;
+  return hold.buffer.get();
 }
 
-// Appends to this thread's buffer; a record that cannot be allocated is counted, not thrown.
+// Appends to this thread's buffer; a record that cannot be allocated is counted, not thrown. One
+// made while the thread exits, after it let go of its buffer, is dropped.
 void record(Event&& event) noexcept {
   try {
-    ThreadBuffer& buffer = this_thread_buffer();
-    std::lock_guard lock(buffer.lock);
+    ThreadBuffer* buffer = this_thread_buffer();
+    if (buffer == nullptr) return;
+    std::lock_guard lock(buffer->lock);
     try {
-      buffer.events.push_back(std::move(event));
+      buffer->events.push_back(std::move(event));
     } catch (const std::bad_alloc&) {
-      ++buffer.dropped;
+      ++buffer->dropped;
     }
   } catch (const std::bad_alloc&) {  // the thread's buffer itself could not be made
   }
