@@ -1,6 +1,7 @@
 #include "pool/arena.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <limits>
 #include <memory>
@@ -118,15 +119,29 @@ bool Arena::retire() noexcept {
   return false;
 }
 
-void Arena::warn_entry_places_taken() noexcept {
-  if (warned_.exchange(true, std::memory_order_relaxed)) return;
+namespace {
+
+// The start of the calling thread's row of refused entries (Arena::note_kept_out); the epoch when
+// it is in no such row.
+constinit thread_local std::chrono::steady_clock::time_point kept_out_since{};
+
+}  // namespace
+
+void Arena::note_kept_out(int round) noexcept {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point now = Clock::now();
+  if (round == 0 || kept_out_since == Clock::time_point{}) kept_out_since = now;
+  if (now - kept_out_since < kWarnAfter || warned_.exchange(true, std::memory_order_relaxed))
+    return;
   std::fprintf(stderr,
-               "cascade: Pool '%s': a wait has found all %d places for waiters taken for about 5 "
-               "s. If every thread inside waits in turn for a group of another pool (nested waits "
-               "that alternate between pools take a place at each level), the waits are "
-               "deadlocked; see docs/pools.md, \"Limits\".\n",
-               name_.c_str(), kEntrySlots);
+               "cascade: Pool '%s': a wait has found all %d places for waiters taken for %d s. If "
+               "every thread inside waits in turn for a group of another pool (nested waits that "
+               "alternate between pools take a place at each level), the waits are deadlocked; "
+               "see docs/pools.md, \"Limits\".\n",
+               name_.c_str(), kEntrySlots, static_cast<int>(kWarnAfter.count()));
 }
+
+void Arena::note_let_in() noexcept { kept_out_since = {}; }
 
 constinit thread_local Arena* ArenaScope::current = nullptr;
 

@@ -48,18 +48,18 @@ class Arena {
   // inside already, it waits for one of them to leave (50 us at the first round, twice as long
   // each round up to 1.6 ms) and, if none did, returns without running `wait`: the caller's jobs
   // are queued in the arena, where the pool's workers and the threads inside run them, and the
-  // caller checks its count and comes again, counting its `round`s. A caller still kept out
-  // after about 5 s (kRoundsBeforeWarning) is reported on stderr, once per arena (see
-  // warn_entry_places_taken()).
+  // caller checks its count and comes again, counting its `round`s (0: its wait begins). A
+  // caller kept out at every attempt for kWarnAfter is reported on stderr, once per arena
+  // (note_kept_out()).
   template <class Wait>
   void enter(Wait&& wait, int round) {
     constexpr int kLongestRound = 5;
     const std::chrono::microseconds patience{50 << std::min(round, kLongestRound)};
     if (!entry_gate_.try_enter_for(patience)) {
-      if (round == kRoundsBeforeWarning) [[unlikely]]
-        warn_entry_places_taken();
+      note_kept_out(round);
       return;
     }
+    note_let_in();
     arena_.execute([this, &wait] {
       const ArenaScope inside(this);
       wait();
@@ -71,13 +71,15 @@ class Arena {
   void unbind_group() noexcept { bound_groups_.fetch_sub(1, std::memory_order_release); }
 
  private:
-  // 5 rounds of 50 us to 0.8 ms, then 1.6 ms each: about 5 s.
-  static constexpr int kRoundsBeforeWarning = 3'000;
+  static constexpr std::chrono::seconds kWarnAfter{5};
 
-  // Says on stderr, once, that a waiter has been kept out for long: when every thread inside
-  // waits in turn for another pool (nested waits that alternate between pools take a place at
-  // each level), nothing frees a place, and the waits are deadlocked (docs/pools.md, "Limits").
-  [[gnu::noinline]] void warn_entry_places_taken() noexcept;
+  // Per waiting thread: when it was first kept out in a row of refused attempts (the row starts
+  // anew with each wait, at round 0, and ends when it is let in). After kWarnAfter, says on stderr,
+  // once per arena, that a waiter has been kept out for long: when every thread inside waits in
+  // turn for another pool (nested waits that alternate between pools take a place at each level),
+  // nothing frees a place, and the waits are deadlocked (docs/pools.md, "Limits").
+  [[gnu::noinline]] void note_kept_out(int round) noexcept;
+  static void note_let_in() noexcept;
 
   const int threads_;
   const std::string name_;

@@ -376,7 +376,7 @@ Error hop_between(Pool& here, Pool& there, int depth) {
 TEST(PoolDeathTest, NestedWaitsThatTakeEveryPlaceAreReported) {
   ::testing::FLAGS_gtest_death_test_style = "threadsafe";
   EXPECT_EXIT(hop_until_the_places_run_out(), ::testing::ExitedWithCode(3),
-              "all 16 places for waiters taken for about 5 s");
+              "all 16 places for waiters taken for 5 s");
 }
 
 }  // namespace
