@@ -18,8 +18,8 @@ class GroupState;
 // marks of the tasks below it (TaskMarks, core/task_marks.hpp, clears the thread's other marks
 // then too): the thread may be running another thread's stack, which oneTBB hands back to its
 // owner at the end of its outermost wait, with no cascade code in between, and marks left
-// behind would point into that stack. (A thread that leaves a stack inside a nested
-// wait still carries its marks: docs/design.md, section 6, "Known gap".)
+// behind would point into that stack. (A thread that leaves a stack inside a nested wait still
+// carries its marks: docs/design.md, section 6, "Known gap".)
 class RunningTask {
  public:
   explicit RunningTask(const GroupState& group) noexcept
