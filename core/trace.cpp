@@ -66,7 +66,6 @@ class Registry {
       buffer->events.clear();
       buffer->dropped = 0;
     }
-    drop_buffers_of_exited_threads();
     path_ = path;
     origin_ = Trace::now();
     on.store(true, std::memory_order_relaxed);
@@ -95,7 +94,7 @@ class Registry {
   }
 
  private:
-  // Under the lock, once their events are taken or cleared: a buffer that only the registry still
+  // Under the lock, once their events are taken: a buffer that only the registry still
   // holds belongs to a thread that has let go of it as it exited (BufferHold), after which that
   // thread records nothing more. (Its last record, under the buffer's lock, happens-before the
   // caller's taking that lock.)
